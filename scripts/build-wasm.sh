@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every contract to MVP wasm and writes it to res/.
 #
-# Usage: scripts/build-wasm.sh
+# Usage: scripts/build-wasm.sh [PACKAGE...]   (default: every contract)
 # A file in res/ is replaced only when its bytes change, so an unchanged tree
 # leaves res/ untouched (and `make` dependants stay fresh).
 set -euo pipefail
@@ -37,12 +37,24 @@ build() { # target-dir features packages...
         -Zbuild-std=std,panic_abort --target-dir "$dir" "${args[@]}"
 }
 
+# Keep only the requested packages, when some are named.
+if [ $# -gt 0 ]; then
+    wanted=" $* "
+    selected=()
+    for line in "${CONTRACTS[@]}"; do
+        read -r pkg _ <<<"$line"
+        case "$wanted" in *" $pkg "*) selected+=("$line") ;; esac
+    done
+    [ ${#selected[@]} -gt 0 ] || { echo "build-wasm: no contract named $*" >&2; exit 2; }
+    CONTRACTS=("${selected[@]}")
+fi
+
 default_pkgs=()
 for line in "${CONTRACTS[@]}"; do
     read -r pkg out features <<<"$line"
     if [ -z "${features:-}" ]; then default_pkgs+=("$pkg"); fi
 done
-build target/wasm "" "${default_pkgs[@]}"
+[ ${#default_pkgs[@]} -eq 0 ] || build target/wasm "" "${default_pkgs[@]}"
 
 for line in "${CONTRACTS[@]}"; do
     read -r pkg out features <<<"$line"
