@@ -12,7 +12,9 @@
 #   3. the rustup toolchain after `rustup component add rust-src`;
 #   4. Debian's packages, installed with apt-get.
 # Each step is skipped once an earlier one works, so a machine that is ready
-# pays nothing.
+# pays nothing. WASM_TOOLCHAIN=rustup or WASM_TOOLCHAIN=debian forces one
+# kind (steps 1+3 or 2+4); WASM_CARGO and WASM_RUSTC together force a
+# specific toolchain.
 
 MIN_RUST_MINOR=95 # near-sdk 5.30 needs Rust 1.95
 DEBIAN_PACKAGES="rustc-web cargo-web rust-web-src lld-22"
@@ -56,13 +58,22 @@ _install_debian() {
 }
 
 select_wasm_toolchain() {
+    local kind=${WASM_TOOLCHAIN:-any}
+    case "$kind" in
+        any | rustup | debian) ;;
+        *)
+            echo "wasm-toolchain: WASM_TOOLCHAIN must be rustup or debian, not '$kind'" >&2
+            return 1
+            ;;
+    esac
+    _want() { [ "$kind" = any ] || [ "$kind" = "$1" ]; }
     if [ -n "${WASM_CARGO:-}" ] && [ -n "${WASM_RUSTC:-}" ]; then
         :
-    elif _try_rustup || _try_debian; then
+    elif { _want rustup && _try_rustup; } || { _want debian && _try_debian; }; then
         :
-    elif _install_rustup_src && _try_rustup; then
+    elif _want rustup && _install_rustup_src && _try_rustup; then
         :
-    elif _install_debian && _try_debian; then
+    elif _want debian && _install_debian && _try_debian; then
         :
     else
         echo "wasm-toolchain: no Rust >= 1.$MIN_RUST_MINOR with library sources found or installable." >&2
