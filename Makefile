@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
 
-.PHONY: build test lint fmt
+.PHONY: build test lint fmt bench
 
 ## build: every contract to MVP wasm in res/
 build:
@@ -12,6 +12,11 @@ build:
 ## test: build the wasm, then run every test of the workspace
 test: build
 	scripts/run-tests.sh
+
+## bench: localnet throughput (calls per second, contract compile cold and cached)
+bench:
+	scripts/build-wasm.sh localnet-probe
+	cargo bench -p localnet
 
 ## lint: formatting and clippy, warnings are errors
 lint:

@@ -14,6 +14,10 @@ select_wasm_toolchain
 # between them never invalidates the default build.
 CONTRACTS=(
     "test-whitelist test_whitelist"
+    "governance governance"
+    "localnet-probe localnet_probe"
+    "test-pool test_pool"
+    "test-pool test_pool_faults test"
 )
 
 TARGET=wasm32-unknown-unknown
@@ -21,8 +25,10 @@ export RUSTC="$WASM_RUSTC"
 # The toolchain is a stable release; build-std is a nightly flag.
 export RUSTC_BOOTSTRAP=1
 # target-cpu=mvp keeps LLVM to the wasm MVP; -s strips names and debug info,
-# which NEAR charges storage for and never reads.
-export CARGO_ENCODED_RUSTFLAGS=$'-C\x1ftarget-cpu=mvp\x1f-C\x1flink-arg=-s'
+# which NEAR charges storage for and never reads. `--cfg near` is what
+# cargo-near passes: without it near-sdk's env uses pure-Rust fallbacks, so
+# `env::panic_str`/`require!` trap as `unreachable` and the panic message is lost.
+export CARGO_ENCODED_RUSTFLAGS=$'-C\x1ftarget-cpu=mvp\x1f-C\x1flink-arg=-s\x1f--cfg\x1fnear'
 unset RUSTFLAGS
 
 mkdir -p res

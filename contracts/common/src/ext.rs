@@ -90,8 +90,9 @@ pub const GAS_FOR_SNEAR_MINT_BURN: Gas = Gas::from_tgas(10);
 /// Gas for `update_pool_state`: one state write.
 pub const GAS_FOR_SNEAR_POOL_STATE: Gas = Gas::from_tgas(5);
 /// What the router attaches to `mint`: sNEAR's NEP-145 minimum, the storage of
-/// one account (125 bytes at 10^19 yoctoNEAR a byte).
-pub const SNEAR_REGISTRATION_DEPOSIT: NearToken = NearToken::from_micronear(1_250);
+/// one holder (158 bytes at 10^19 yoctoNEAR a byte: a 64-character account id
+/// key plus balance and governance-token accrual, measured by sNEAR's tests).
+pub const SNEAR_REGISTRATION_DEPOSIT: NearToken = NearToken::from_micronear(1_580);
 
 /// What the router and sNEAR may call on the governance contract: minting
 /// claimed META. Any other predecessor is rejected.
@@ -105,6 +106,12 @@ pub trait GovernanceMinter {
 
 /// Gas for the governance `mint`: checkpoint writes and a refund transfer.
 pub const GAS_FOR_GOVERNANCE_MINT: Gas = Gas::from_tgas(15);
+/// What a minter attaches to the governance `mint` so it never fails for
+/// storage: the governance contract's NEP-145 minimum (an account record,
+/// its checkpoint-history record and an allowance of checkpoints for a
+/// 64-character id). It registers a new holder; for a registered one it pays
+/// the mint's checkpoints. The unused part is refunded to the holder.
+pub const GOVERNANCE_MINT_DEPOSIT: NearToken = NearToken::from_millinear(25);
 
 /// What governance may call on the router: one typed action per call.
 #[ext_contract(ext_router)]

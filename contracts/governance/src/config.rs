@@ -1,0 +1,158 @@
+//! The DAO's rules and the hard bounds no deployment can set them past.
+//!
+//! Durations are whole epochs: the time-lock exists so a staker can leave
+//! before a change lands, and the router measures that exit in epochs
+//! (`env::epoch_height`), so the rules use the same clock. A period of `n`
+//! epochs that starts in epoch `e` ends when epoch `e + n` begins.
+
+use meta_common::actions::ONE_META;
+use near_sdk::json_types::U128;
+use near_sdk::{near, require};
+
+use crate::errors::*;
+
+/// Inclusive bounds of a rule and the value `new` uses when none is given.
+#[near(serializers = [json])]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleBounds<T> {
+    pub min: T,
+    pub max: T,
+    pub default: T,
+}
+
+impl<T: PartialOrd + Copy> RuleBounds<T> {
+    fn contains(&self, v: T) -> bool {
+        self.min <= v && v <= self.max
+    }
+}
+
+/// Epochs within which the router promises a staker's withdrawal after an
+/// unstake (DESIGN §5: by E+5 for an unstake in epoch E).
+pub const STAKER_EXIT_EPOCHS: u64 = 5;
+/// Epochs a staker has to notice a queued proposal and unstake.
+pub const EXIT_REACTION_EPOCHS: u64 = 2;
+
+/// Voting lasts at least two whole epochs (a day at mainnet's ~12 h epochs)
+/// so a vote cannot be slipped through overnight, and at most four weeks.
+pub const VOTING_PERIOD_EPOCHS: RuleBounds<u64> = RuleBounds {
+    min: 3,
+    max: 56,
+    default: 6,
+};
+/// Quorum of For votes, in bps of the total supply at the snapshot. At least
+/// 1% so a handful of holders cannot act in a quiet week; at most half, so a
+/// reachable quorum exists.
+pub const QUORUM_BPS: RuleBounds<u16> = RuleBounds {
+    min: 100,
+    max: 5_000,
+    default: 400,
+};
+/// META a proposer must hold at the snapshot. At least one META, so voting
+/// power is needed to propose; at most 1% of the cap.
+pub const PROPOSAL_THRESHOLD: RuleBounds<u128> = RuleBounds {
+    min: ONE_META,
+    max: 10_000_000 * ONE_META,
+    default: 1_000 * ONE_META,
+};
+/// The time-lock. Queued in epoch Q, a proposal executes in Q + timelock at
+/// the earliest; a staker who unstakes in Q can withdraw by Q + 5, so the
+/// lock must be longer than 5 epochs, plus one epoch so the withdrawal lands
+/// strictly before execution, plus two epochs for stakers to react.
+pub const TIMELOCK_EPOCHS: RuleBounds<u64> = RuleBounds {
+    min: STAKER_EXIT_EPOCHS + 1 + EXIT_REACTION_EPOCHS,
+    max: 56,
+    default: 10,
+};
+// Execution always comes after the worst-case exit of a staker who
+// unstakes in the epoch the proposal is queued.
+const _: () = assert!(TIMELOCK_EPOCHS.min > STAKER_EXIT_EPOCHS + 1);
+
+/// After its eta (or after the vote, if never queued) a proposal stays
+/// executable this long, then expires.
+pub const GRACE_EPOCHS: RuleBounds<u64> = RuleBounds {
+    min: 2,
+    max: 56,
+    default: 6,
+};
+/// The guardian's mandate when a passed proposal sets or renews it: about a
+/// year at most.
+pub const GUARDIAN_TERM_EPOCHS: RuleBounds<u64> = RuleBounds {
+    min: 1,
+    max: 730,
+    default: 360,
+};
+
+/// The rules of the DAO. Fixed at `new`; each proposal keeps a copy of the
+/// rules it was created under.
+#[near(serializers = [json, borsh])]
+#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GovernanceConfig {
+    pub voting_period_epochs: u64,
+    pub quorum_bps: u16,
+    pub proposal_threshold: U128,
+    pub timelock_epochs: u64,
+    pub grace_epochs: u64,
+}
+
+impl Default for GovernanceConfig {
+    fn default() -> Self {
+        Self {
+            voting_period_epochs: VOTING_PERIOD_EPOCHS.default,
+            quorum_bps: QUORUM_BPS.default,
+            proposal_threshold: U128(PROPOSAL_THRESHOLD.default),
+            timelock_epochs: TIMELOCK_EPOCHS.default,
+            grace_epochs: GRACE_EPOCHS.default,
+        }
+    }
+}
+
+impl GovernanceConfig {
+    /// Panics with the rule's error when a value lies outside its bounds.
+    pub fn assert_valid(&self) {
+        require!(
+            VOTING_PERIOD_EPOCHS.contains(self.voting_period_epochs),
+            ERR_CONFIG_VOTING_PERIOD
+        );
+        require!(QUORUM_BPS.contains(self.quorum_bps), ERR_CONFIG_QUORUM);
+        require!(
+            PROPOSAL_THRESHOLD.contains(self.proposal_threshold.0),
+            ERR_CONFIG_THRESHOLD
+        );
+        require!(
+            TIMELOCK_EPOCHS.contains(self.timelock_epochs),
+            ERR_CONFIG_TIMELOCK
+        );
+        require!(GRACE_EPOCHS.contains(self.grace_epochs), ERR_CONFIG_GRACE);
+    }
+}
+
+/// Every bound, as the `get_config_bounds` view returns them.
+#[near(serializers = [json])]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigBounds {
+    pub voting_period_epochs: RuleBounds<u64>,
+    pub quorum_bps: RuleBounds<u16>,
+    pub proposal_threshold: RuleBounds<U128>,
+    pub timelock_epochs: RuleBounds<u64>,
+    pub grace_epochs: RuleBounds<u64>,
+    pub guardian_term_epochs: RuleBounds<u64>,
+}
+
+impl ConfigBounds {
+    pub fn get() -> Self {
+        let t = PROPOSAL_THRESHOLD;
+        Self {
+            voting_period_epochs: VOTING_PERIOD_EPOCHS,
+            quorum_bps: QUORUM_BPS,
+            proposal_threshold: RuleBounds {
+                min: U128(t.min),
+                max: U128(t.max),
+                default: U128(t.default),
+            },
+            timelock_epochs: TIMELOCK_EPOCHS,
+            grace_epochs: GRACE_EPOCHS,
+            guardian_term_epochs: GUARDIAN_TERM_EPOCHS,
+        }
+    }
+}

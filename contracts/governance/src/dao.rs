@@ -1,0 +1,407 @@
+//! The proposal lifecycle: propose, vote, queue, execute, and the callbacks
+//! of the whitelist and router calls.
+//!
+//! A proposal's action is stored at creation and never changes; the vote,
+//! the time-lock and the execution all refer to that stored action.
+
+use meta_common::actions::RouterAction;
+use meta_common::ext::{ext_router, ext_whitelist, GAS_FOR_ROUTER_ACTION, GAS_FOR_WHITELIST_CHECK};
+use near_sdk::json_types::U128;
+use near_sdk::serde_json::{self, Value};
+use near_sdk::{borsh, env, near, require, NearToken, Promise, PromiseError, PromiseOrValue};
+
+use crate::errors::*;
+use crate::events::GovernanceEvent;
+use crate::gas::*;
+use crate::proposal::*;
+use crate::storage::{self, Payment};
+use crate::{Governance, GovernanceExt, VoteChoiceRecord};
+
+fn panic_in_state(err: &str, state: ProposalState) -> ! {
+    env::panic_str(&format!("{err} (state {state:?})"))
+}
+
+impl Governance {
+    pub(crate) fn proposal(&self, id: u64) -> &Proposal {
+        self.proposals
+            .get(&id)
+            .unwrap_or_else(|| env::panic_str(ERR_UNKNOWN_PROPOSAL))
+    }
+
+    fn create_proposal(&mut self, mut proposal: Proposal) -> u64 {
+        let id = self.proposal_count;
+        self.proposal_count += 1;
+        let epoch = env::epoch_height();
+        proposal.start_epoch = epoch;
+        proposal.voting_ends_epoch = epoch + proposal.rules.voting_period_epochs;
+        GovernanceEvent::ProposalCreated {
+            proposal_id: id,
+            proposer: proposal.proposer.clone(),
+            kind: proposal.kind.clone(),
+            snapshot_block: proposal.snapshot_block,
+            voting_ends_epoch: proposal.voting_ends_epoch,
+        }
+        .emit();
+        self.proposals.insert(id, proposal);
+        id
+    }
+
+    fn call_router(&self, proposal_id: u64, action: RouterAction) -> Promise {
+        ext_router::ext(self.router_account_id.clone())
+            .with_static_gas(GAS_FOR_ROUTER_ACTION)
+            .apply_governance_action(action)
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_FOR_ON_EXECUTE_RESULT)
+                    .with_unused_gas_weight(0)
+                    .on_execute_result(proposal_id),
+            )
+    }
+
+    /// Puts an Executing proposal back to Queued, so it can be retried
+    /// until it expires.
+    fn restore_queued(&mut self, proposal_id: u64, reason: &str) {
+        if let Some(p) = self.proposals.get_mut(&proposal_id) {
+            if p.status == ProposalStatus::Executing {
+                p.status = ProposalStatus::Queued;
+            }
+        }
+        GovernanceEvent::ProposalExecutionFailed {
+            proposal_id,
+            reason: reason.into(),
+        }
+        .emit();
+    }
+
+    fn mark_executed(&mut self, proposal_id: u64) {
+        if let Some(p) = self.proposals.get_mut(&proposal_id) {
+            p.status = ProposalStatus::Executed;
+        }
+        GovernanceEvent::ProposalExecuted { proposal_id }.emit();
+    }
+}
+
+#[near]
+impl Governance {
+    /// Creates a proposal. Caller: anyone whose META balance at the end of
+    /// the previous block (the snapshot) reaches the proposal threshold
+    /// (`E_BELOW_THRESHOLD`).
+    ///
+    /// `proposal` is `{"description": "...", "kind": <ProposalKind>}`;
+    /// unknown fields, unknown kinds and actions outside their hard bounds
+    /// are rejected (`E_PROPOSAL_INPUT`, `E_PARAM_BOUNDS`, ...). The rules in
+    /// force are frozen into the proposal.
+    ///
+    /// Deposit: the proposal's storage (about 0.003 NEAR plus the
+    /// description at 0.00001 NEAR a byte), from the attached deposit, then
+    /// the proposer's storage balance; the unused deposit is refunded.
+    ///
+    /// An added validator must be on the whitelist: the proposal is created
+    /// in a callback once the whitelist says so (attach at least 35 Tgas);
+    /// otherwise `proposal_rejected` is emitted, the storage paid is given
+    /// back, and the call returns `null`. Returns the new proposal's id;
+    /// emits `proposal_created`. Gas: ~10 Tgas without the whitelist.
+    #[payable]
+    pub fn propose(&mut self, proposal: Value) -> PromiseOrValue<Option<u64>> {
+        let input: ProposalInput = serde_json::from_value(proposal)
+            .unwrap_or_else(|e| env::panic_str(&format!("{ERR_PROPOSAL_INPUT}: {e}")));
+        require!(
+            input.description.len() <= MAX_DESCRIPTION_LEN,
+            ERR_DESCRIPTION_TOO_LONG
+        );
+        if let Err(e) = input.kind.validate() {
+            env::panic_str(e);
+        }
+        let whitelist_check = match &input.kind {
+            ProposalKind::Router(RouterAction::AddValidator { account_id, .. }) => {
+                require!(
+                    env::prepaid_gas() >= GAS_FOR_PROPOSE_WITH_WHITELIST,
+                    ERR_GAS
+                );
+                Some(account_id.clone())
+            }
+            _ => None,
+        };
+        let proposer = env::predecessor_account_id();
+        let snapshot_block = env::block_height()
+            .checked_sub(1)
+            .unwrap_or_else(|| env::panic_str(ERR_NO_SNAPSHOT));
+        let power = self.balance_at(&proposer, snapshot_block);
+        require!(
+            power >= self.config.proposal_threshold.0,
+            ERR_BELOW_THRESHOLD
+        );
+        let supply = self.total_supply_at(snapshot_block);
+        let proposal = Proposal {
+            proposer: proposer.clone(),
+            description: input.description,
+            kind: input.kind,
+            rules: self.config.clone(),
+            snapshot_block,
+            snapshot_total_supply: U128(supply),
+            quorum_votes: U128(quorum_votes(supply, self.config.quorum_bps)),
+            start_epoch: 0,
+            voting_ends_epoch: 0,
+            tally: Tally::default(),
+            status: ProposalStatus::Voting,
+            eta_epoch: 0,
+        };
+        let len = borsh::to_vec(&proposal)
+            .unwrap_or_else(|_| env::abort())
+            .len();
+        let attached = env::attached_deposit().as_yoctonear();
+        let mut payment = Payment::new(proposer, attached);
+        self.charge(&mut payment, storage::proposal_bytes(len as u64));
+        let paid_from_deposit = attached - payment.deposit_left;
+        let paid_from_storage = payment.from_storage;
+        payment.refund_rest();
+        match whitelist_check {
+            None => PromiseOrValue::Value(Some(self.create_proposal(proposal))),
+            Some(validator) => ext_whitelist::ext(self.whitelist_account_id.clone())
+                .with_static_gas(GAS_FOR_WHITELIST_CHECK)
+                .is_whitelisted(validator)
+                .then(
+                    Self::ext(env::current_account_id())
+                        .with_static_gas(GAS_FOR_ON_PROPOSAL_WHITELISTED)
+                        .with_unused_gas_weight(0)
+                        .on_proposal_whitelisted(
+                            proposal,
+                            U128(paid_from_deposit),
+                            U128(paid_from_storage),
+                        ),
+                )
+                .into(),
+        }
+    }
+
+    /// Callback of `propose` for an added validator: creates the proposal
+    /// if the whitelist answered `true`; otherwise emits `proposal_rejected`,
+    /// returns the storage payment (deposit part as NEAR, storage-balance
+    /// part to the storage balance) and returns `null`. Private; never panics.
+    #[private]
+    pub fn on_proposal_whitelisted(
+        &mut self,
+        proposal: Proposal,
+        paid_from_deposit: U128,
+        paid_from_storage: U128,
+        #[callback_result] whitelisted: Result<bool, PromiseError>,
+    ) -> Option<u64> {
+        let reason = match whitelisted {
+            Ok(true) => return Some(self.create_proposal(proposal)),
+            Ok(false) => "validator is not on the whitelist",
+            Err(_) => "whitelist call failed",
+        };
+        GovernanceEvent::ProposalRejected {
+            proposer: proposal.proposer.clone(),
+            kind: proposal.kind,
+            reason: reason.into(),
+        }
+        .emit();
+        self.credit_storage(&proposal.proposer, paid_from_storage.0);
+        if paid_from_deposit.0 > 0 {
+            Promise::new(proposal.proposer)
+                .transfer(NearToken::from_yoctonear(paid_from_deposit.0))
+                .detach();
+        }
+        None
+    }
+
+    /// Casts the caller's vote. Open while the proposal is Active
+    /// (`E_VOTING_CLOSED`), once per account (`E_ALREADY_VOTED`); the weight
+    /// is the caller's balance at the snapshot, which must be positive
+    /// (`E_NO_VOTING_POWER`: META received after the snapshot does not
+    /// count). Deposit: the vote record's storage (~0.0013 NEAR), from the
+    /// attached deposit, then the storage balance; the rest is refunded.
+    /// Returns the weight. Gas: ~5 Tgas. Emits `vote_cast`.
+    #[payable]
+    pub fn vote(&mut self, proposal_id: u64, choice: VoteChoice) -> U128 {
+        let voter = env::predecessor_account_id();
+        let proposal = self.proposal(proposal_id);
+        let state = proposal.state(env::epoch_height());
+        if state != ProposalState::Active {
+            panic_in_state(ERR_VOTING_CLOSED, state);
+        }
+        let snapshot_block = proposal.snapshot_block;
+        let key = (proposal_id, voter.clone());
+        require!(!self.votes.contains_key(&key), ERR_ALREADY_VOTED);
+        let weight = self.balance_at(&voter, snapshot_block);
+        require!(weight > 0, ERR_NO_VOTING_POWER);
+        let tally = &mut self
+            .proposals
+            .get_mut(&proposal_id)
+            .unwrap_or_else(|| env::abort())
+            .tally;
+        let slot = match choice {
+            VoteChoice::For => &mut tally.for_votes,
+            VoteChoice::Against => &mut tally.against_votes,
+            VoteChoice::Abstain => &mut tally.abstain_votes,
+        };
+        // The sum of snapshot balances never exceeds the snapshot supply.
+        slot.0 += weight;
+        self.votes.insert(key, VoteChoiceRecord { choice, weight });
+        let mut payment = Payment::new(voter.clone(), env::attached_deposit().as_yoctonear());
+        self.charge(&mut payment, storage::vote_bytes(&voter));
+        payment.refund_rest();
+        GovernanceEvent::VoteCast {
+            proposal_id,
+            voter,
+            choice,
+            weight: U128(weight),
+        }
+        .emit();
+        U128(weight)
+    }
+
+    /// Starts the time-lock of a Succeeded proposal (`E_NOT_SUCCEEDED`
+    /// otherwise): it becomes executable at `eta_epoch = now +
+    /// timelock_epochs`. Anyone may call it; no deposit; ~3 Tgas. Returns the
+    /// eta; emits `proposal_queued`.
+    pub fn queue(&mut self, proposal_id: u64) -> u64 {
+        let epoch = env::epoch_height();
+        let proposal = self
+            .proposals
+            .get_mut(&proposal_id)
+            .unwrap_or_else(|| env::panic_str(ERR_UNKNOWN_PROPOSAL));
+        let state = proposal.state(epoch);
+        if state != ProposalState::Succeeded {
+            panic_in_state(ERR_NOT_SUCCEEDED, state);
+        }
+        proposal.status = ProposalStatus::Queued;
+        proposal.eta_epoch = epoch + proposal.rules.timelock_epochs;
+        let eta_epoch = proposal.eta_epoch;
+        GovernanceEvent::ProposalQueued {
+            proposal_id,
+            eta_epoch,
+        }
+        .emit();
+        eta_epoch
+    }
+
+    /// Executes a Queued proposal whose eta has come and whose grace has not
+    /// passed (`E_TIMELOCK`, `E_EXPIRED`, `E_EXECUTING`,
+    /// `E_ALREADY_EXECUTED`, `E_NOT_QUEUED`). Anyone may call it; no deposit.
+    ///
+    /// A guardian change applies at once (emits `guardian_set`,
+    /// `proposal_executed`; returns `true`). A router action marks the
+    /// proposal Executing (`proposal_executing`), re-checks the whitelist
+    /// for an added validator, and calls the router's
+    /// `apply_governance_action`; the callback marks it Executed only when
+    /// the router returns `true`, and otherwise puts it back to Queued
+    /// (`proposal_execution_failed`) so it can be retried until it expires.
+    /// Gas: at least 65 Tgas (85 Tgas for an added validator), `E_GAS`
+    /// otherwise. Resolves to whether the action was applied.
+    pub fn execute(&mut self, proposal_id: u64) -> PromiseOrValue<bool> {
+        let epoch = env::epoch_height();
+        let proposal = self.proposal(proposal_id);
+        match proposal.state(epoch) {
+            ProposalState::Queued if epoch < proposal.eta_epoch => env::panic_str(ERR_TIMELOCK),
+            ProposalState::Queued => {}
+            ProposalState::Expired => env::panic_str(ERR_EXPIRED),
+            ProposalState::Executing => env::panic_str(ERR_EXECUTING),
+            ProposalState::Executed => env::panic_str(ERR_ALREADY_EXECUTED),
+            state => panic_in_state(ERR_NOT_QUEUED, state),
+        }
+        let action = match proposal.kind.clone() {
+            ProposalKind::SetGuardian {
+                account_id,
+                term_epochs,
+            } => {
+                self.set_guardian(account_id, term_epochs);
+                self.mark_executed(proposal_id);
+                return PromiseOrValue::Value(true);
+            }
+            ProposalKind::Router(action) => action,
+        };
+        if let Err(e) = action.validate() {
+            env::panic_str(e);
+        }
+        let validator = match &action {
+            RouterAction::AddValidator { account_id, .. } => Some(account_id.clone()),
+            _ => None,
+        };
+        let gas = if validator.is_some() {
+            GAS_FOR_EXECUTE_WITH_WHITELIST
+        } else {
+            GAS_FOR_EXECUTE
+        };
+        require!(env::prepaid_gas() >= gas, ERR_GAS);
+        if let Some(p) = self.proposals.get_mut(&proposal_id) {
+            p.status = ProposalStatus::Executing;
+        }
+        GovernanceEvent::ProposalExecuting { proposal_id }.emit();
+        let call = match validator {
+            None => self.call_router(proposal_id, action),
+            Some(validator) => ext_whitelist::ext(self.whitelist_account_id.clone())
+                .with_static_gas(GAS_FOR_WHITELIST_CHECK)
+                .is_whitelisted(validator)
+                .then(
+                    Self::ext(env::current_account_id())
+                        .with_static_gas(GAS_FOR_ON_EXECUTE_WHITELISTED)
+                        .with_unused_gas_weight(0)
+                        .on_execute_whitelisted(proposal_id),
+                ),
+        };
+        PromiseOrValue::Promise(call)
+    }
+
+    /// Callback of the whitelist re-check in `execute`: calls the router if
+    /// the validator is still whitelisted, else restores the proposal to
+    /// Queued. Private; never panics.
+    #[private]
+    pub fn on_execute_whitelisted(
+        &mut self,
+        proposal_id: u64,
+        #[callback_result] whitelisted: Result<bool, PromiseError>,
+    ) -> PromiseOrValue<bool> {
+        let action = match self.proposals.get(&proposal_id) {
+            Some(Proposal {
+                status: ProposalStatus::Executing,
+                kind: ProposalKind::Router(action),
+                ..
+            }) => action.clone(),
+            _ => return PromiseOrValue::Value(false),
+        };
+        match whitelisted {
+            Ok(true) => PromiseOrValue::Promise(self.call_router(proposal_id, action)),
+            Ok(false) => {
+                self.restore_queued(proposal_id, "validator is no longer on the whitelist");
+                PromiseOrValue::Value(false)
+            }
+            Err(_) => {
+                self.restore_queued(proposal_id, "whitelist call failed");
+                PromiseOrValue::Value(false)
+            }
+        }
+    }
+
+    /// Callback of the router call: Executed on `true`, else back to Queued.
+    /// Private; never panics.
+    #[private]
+    pub fn on_execute_result(
+        &mut self,
+        proposal_id: u64,
+        #[callback_result] applied: Result<bool, PromiseError>,
+    ) -> bool {
+        let executing = self
+            .proposals
+            .get(&proposal_id)
+            .is_some_and(|p| p.status == ProposalStatus::Executing);
+        if !executing {
+            return false;
+        }
+        match applied {
+            Ok(true) => {
+                self.mark_executed(proposal_id);
+                true
+            }
+            Ok(false) => {
+                self.restore_queued(proposal_id, "router refused the action");
+                false
+            }
+            Err(_) => {
+                self.restore_queued(proposal_id, "router call failed");
+                false
+            }
+        }
+    }
+}

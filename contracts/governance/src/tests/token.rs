@@ -1,0 +1,346 @@
+use super::*;
+use crate::storage::{checkpoint_bytes, cost, SUPPLY_CHECKPOINT_BYTES};
+use meta_common::actions::{META_DECIMALS, META_TOTAL_SUPPLY_CAP};
+
+fn min() -> u128 {
+    STORAGE_DEPOSIT_MIN.as_yoctonear()
+}
+
+#[test]
+fn metadata_is_meta_with_24_decimals() {
+    let t = Chain::new();
+    let m = t.c.ft_metadata();
+    assert_eq!(m.symbol, "META");
+    assert_eq!(m.decimals, META_DECIMALS);
+    assert_eq!(m.spec, "ft-1.0.0");
+}
+
+#[test]
+fn router_and_snear_mint_with_an_ft_mint_event() {
+    let mut t = Chain::new();
+    t.mint(&alice(), 7 * META);
+    assert_eq!(
+        events(),
+        vec![
+            json!({"standard": "nep141", "version": "1.0.0", "event": "ft_mint",
+            "data": [{"owner_id": "alice.near", "amount": (7 * META).to_string()}]})
+        ]
+    );
+    t.next_block();
+    t.at(&snear(), 0);
+    t.c.mint(alice(), U128(3 * META));
+    assert_eq!(t.balance(&alice()), 10 * META);
+    assert_eq!(t.c.ft_total_supply().0, 10 * META);
+}
+
+#[test]
+#[should_panic(expected = "E_NOT_MINTER")]
+fn a_mint_by_anyone_else_is_rejected() {
+    let t = Chain::new();
+    t.at(&alice(), min());
+    let mut c = t.c;
+    c.mint(alice(), U128(META));
+}
+
+#[test]
+fn the_supply_can_reach_the_cap_exactly() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META_TOTAL_SUPPLY_CAP - 1);
+    t.mint(&bob(), 1);
+    assert_eq!(t.c.ft_total_supply().0, META_TOTAL_SUPPLY_CAP);
+}
+
+#[test]
+#[should_panic(expected = "E_SUPPLY_CAP")]
+fn a_mint_past_the_cap_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META_TOTAL_SUPPLY_CAP - 1);
+    t.mint(&bob(), 2);
+}
+
+#[test]
+#[should_panic(expected = "E_SUPPLY_CAP")]
+fn a_mint_overflowing_u128_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    t.mint(&bob(), u128::MAX);
+}
+
+#[test]
+#[should_panic(expected = "E_ZERO_AMOUNT")]
+fn a_zero_mint_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), 0);
+}
+
+#[test]
+#[should_panic(expected = "E_MINT_REGISTRATION_DEPOSIT")]
+fn a_mint_to_a_new_account_without_the_deposit_is_rejected() {
+    let mut t = Chain::new();
+    t.at(&router(), min() - 1);
+    t.c.mint(alice(), U128(META));
+}
+
+#[test]
+fn a_mint_registers_the_account_and_refunds_the_rest_to_it() {
+    let mut t = Chain::new();
+    let extra = NearToken::from_millinear(7).as_yoctonear();
+    t.at(&router(), min() + extra);
+    t.c.mint(alice(), U128(META));
+    // The deposit beyond the minimum paid the checkpoints; the rest goes to
+    // the account, not the minter.
+    let records = checkpoint_bytes(&alice())
+        + crate::storage::history_len_bytes(&alice())
+        + SUPPLY_CHECKPOINT_BYTES;
+    assert_eq!(transfers(), vec![(alice(), extra - cost(records))]);
+    assert_eq!(t.storage_total(&alice()), min());
+}
+
+#[test]
+fn a_mint_to_a_registered_account_may_be_paid_from_its_storage_balance() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    let before = t.storage_total(&alice());
+    t.next_block();
+    t.at(&snear(), 0);
+    t.c.mint(alice(), U128(META));
+    assert!(transfers().is_empty());
+    assert_eq!(
+        before - t.storage_total(&alice()),
+        cost(checkpoint_bytes(&alice()) + SUPPLY_CHECKPOINT_BYTES)
+    );
+}
+
+#[test]
+fn a_transfer_moves_tokens_and_emits_ft_transfer() {
+    let mut t = Chain::new();
+    t.mint(&alice(), 10 * META);
+    t.register(&bob());
+    t.next_block();
+    t.at(&alice(), 1);
+    t.c.ft_transfer(bob(), U128(4 * META), Some("hi".into()));
+    assert_eq!(t.balance(&alice()), 6 * META);
+    assert_eq!(t.balance(&bob()), 4 * META);
+    assert_eq!(t.c.ft_total_supply().0, 10 * META);
+    assert_eq!(
+        events(),
+        vec![
+            json!({"standard": "nep141", "version": "1.0.0", "event": "ft_transfer",
+            "data": [{"old_owner_id": "alice.near", "new_owner_id": "bob.near",
+                      "amount": (4 * META).to_string(), "memo": "hi"}]})
+        ]
+    );
+}
+
+#[test]
+#[should_panic(expected = "E_ONE_YOCTO")]
+fn a_transfer_without_one_yocto_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    t.register(&bob());
+    t.at(&alice(), 0);
+    t.c.ft_transfer(bob(), U128(1), None);
+}
+
+#[test]
+#[should_panic(expected = "E_SELF_TRANSFER")]
+fn a_transfer_to_oneself_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    t.transfer(&alice(), &alice(), 1);
+}
+
+#[test]
+#[should_panic(expected = "E_ZERO_AMOUNT")]
+fn a_zero_transfer_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    t.register(&bob());
+    t.transfer(&alice(), &bob(), 0);
+}
+
+#[test]
+#[should_panic(expected = "E_INSUFFICIENT_BALANCE")]
+fn a_transfer_above_the_balance_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    t.register(&bob());
+    t.transfer(&alice(), &bob(), META + 1);
+}
+
+#[test]
+#[should_panic(expected = "E_NOT_REGISTERED")]
+fn a_transfer_from_an_unregistered_sender_is_rejected() {
+    let mut t = Chain::new();
+    t.register(&bob());
+    t.transfer(&alice(), &bob(), 1);
+}
+
+#[test]
+#[should_panic(expected = "E_RECEIVER_NOT_REGISTERED")]
+fn a_transfer_to_an_unregistered_receiver_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    t.transfer(&alice(), &bob(), 1);
+}
+
+#[test]
+#[should_panic(expected = "E_STORAGE_SHORT")]
+fn a_sender_whose_storage_balance_is_spent_must_top_up() {
+    let mut t = Chain::new();
+    t.mint(&alice(), META);
+    t.register(&bob());
+    t.next_block();
+    t.at(&alice(), 1);
+    t.c.storage_withdraw(None);
+    t.transfer(&alice(), &bob(), 1);
+}
+
+#[test]
+fn transfer_call_calls_the_receiver_and_reserves_refund_storage() {
+    let mut t = Chain::new();
+    t.mint(&alice(), 10 * META);
+    t.register(&bob());
+    t.next_block();
+    let before = t.storage_total(&alice());
+    t.at(&alice(), 1);
+    let _ =
+        t.c.ft_transfer_call(bob(), U128(4 * META), None, "msg".into());
+    let c = calls();
+    assert_eq!(c[0].0, bob());
+    assert_eq!(c[0].1, "ft_on_transfer");
+    assert_eq!(
+        c[0].2,
+        json!({"sender_id": "alice.near", "amount": (4 * META).to_string(), "msg": "msg"})
+    );
+    assert_eq!(c[1].0, gov());
+    assert_eq!(c[1].1, "ft_resolve_transfer");
+    let transfer_bytes = checkpoint_bytes(&alice())
+        + checkpoint_bytes(&bob())
+        + crate::storage::history_len_bytes(&bob());
+    let reserve = checkpoint_bytes(&bob()) + checkpoint_bytes(&alice());
+    assert_eq!(
+        before - t.storage_total(&alice()),
+        cost(transfer_bytes + reserve)
+    );
+}
+
+#[test]
+#[should_panic(expected = "E_GAS")]
+fn transfer_call_without_enough_gas_is_rejected() {
+    let mut t = Chain::new();
+    t.mint(&alice(), 10 * META);
+    t.register(&bob());
+    t.at_with_gas(&alice(), 1, Gas::from_tgas(20));
+    let _ = t.c.ft_transfer_call(bob(), U128(META), None, "".into());
+}
+
+/// Runs `ft_transfer_call` of 10 META from alice to bob, then resolves it
+/// in a later block with the receiver's `result`.
+fn transfer_call_then_resolve(result: near_sdk::PromiseResult) -> (Chain, u128, u128) {
+    let mut t = Chain::new();
+    t.mint(&alice(), 30 * META);
+    t.register(&bob());
+    let storage0 = t.storage_total(&alice());
+    t.next_block();
+    t.at(&alice(), 1);
+    let _ =
+        t.c.ft_transfer_call(bob(), U128(10 * META), None, "".into());
+    t.next_block();
+    testing_env!(
+        VMContextBuilder::new()
+            .current_account_id(gov())
+            .predecessor_account_id(gov())
+            .block_height(t.block)
+            .epoch_height(t.epoch)
+            .build(),
+        near_sdk::test_vm_config(),
+        near_sdk::RuntimeFeesConfig::test(),
+        Default::default(),
+        vec![result],
+    );
+    let used = t.c.ft_resolve_transfer(alice(), bob(), U128(10 * META)).0;
+    (t, used, storage0)
+}
+
+#[test]
+fn resolve_refunds_what_the_receiver_returns() {
+    let (t, used, storage0) = transfer_call_then_resolve(near_sdk::PromiseResult::Successful(
+        near_sdk::serde_json::to_vec(&U128(4 * META)).unwrap(),
+    ));
+    assert_eq!(used, 6 * META);
+    assert_eq!(t.balance(&alice()), 24 * META);
+    assert_eq!(t.balance(&bob()), 6 * META);
+    assert_eq!(event_names(), vec!["ft_transfer"]);
+    // The sender paid the transfer's records and the refund's, nothing else.
+    let paid = checkpoint_bytes(&alice()) * 2
+        + checkpoint_bytes(&bob()) * 2
+        + crate::storage::history_len_bytes(&bob());
+    assert_eq!(storage0 - t.storage_total(&alice()), cost(paid));
+}
+
+#[test]
+fn resolve_refunds_everything_when_the_receiver_fails() {
+    let (t, used, _) = transfer_call_then_resolve(near_sdk::PromiseResult::Failed);
+    assert_eq!(used, 0);
+    assert_eq!(t.balance(&alice()), 30 * META);
+    assert_eq!(t.balance(&bob()), 0);
+}
+
+#[test]
+fn resolve_refunds_everything_on_a_malformed_answer() {
+    let (t, used, _) =
+        transfer_call_then_resolve(near_sdk::PromiseResult::Successful(b"\"nope\"".to_vec()));
+    assert_eq!(used, 0);
+    assert_eq!(t.balance(&alice()), 30 * META);
+}
+
+#[test]
+fn resolve_keeps_everything_when_the_receiver_used_it_all_and_returns_the_reserve() {
+    let (t, used, storage0) = transfer_call_then_resolve(near_sdk::PromiseResult::Successful(
+        near_sdk::serde_json::to_vec(&U128(0)).unwrap(),
+    ));
+    assert_eq!(used, 10 * META);
+    assert_eq!(t.balance(&bob()), 10 * META);
+    let paid = checkpoint_bytes(&alice())
+        + checkpoint_bytes(&bob())
+        + crate::storage::history_len_bytes(&bob());
+    assert_eq!(storage0 - t.storage_total(&alice()), cost(paid));
+}
+
+#[test]
+fn resolve_burns_the_refund_of_an_unregistered_sender() {
+    let mut t = Chain::new();
+    t.mint(&alice(), 10 * META);
+    t.register(&bob());
+    t.next_block();
+    t.at(&alice(), 1);
+    let _ =
+        t.c.ft_transfer_call(bob(), U128(10 * META), None, "".into());
+    t.next_block();
+    t.at(&alice(), 1);
+    assert!(t.c.storage_unregister(None));
+    t.next_block();
+    testing_env!(
+        VMContextBuilder::new()
+            .current_account_id(gov())
+            .predecessor_account_id(gov())
+            .block_height(t.block)
+            .epoch_height(t.epoch)
+            .build(),
+        near_sdk::test_vm_config(),
+        near_sdk::RuntimeFeesConfig::test(),
+        Default::default(),
+        vec![near_sdk::PromiseResult::Failed],
+    );
+    let used = t.c.ft_resolve_transfer(alice(), bob(), U128(10 * META)).0;
+    assert_eq!(used, 0);
+    assert_eq!(t.balance(&bob()), 0);
+    assert_eq!(t.c.ft_total_supply().0, 0);
+    assert_eq!(event_names(), vec!["ft_burn"]);
+    // The unused reserve goes back to alice as NEAR.
+    let reserve =
+        checkpoint_bytes(&bob()) + checkpoint_bytes(&alice()).max(SUPPLY_CHECKPOINT_BYTES);
+    let spent = checkpoint_bytes(&bob()) + SUPPLY_CHECKPOINT_BYTES;
+    assert_eq!(transfers(), vec![(alice(), cost(reserve - spent))]);
+}

@@ -1,0 +1,237 @@
+//! NEP-141 (with NEP-297 events), NEP-148 metadata, and minting.
+//!
+//! Behaviour follows NEP-141 exactly (1 yoctoNEAR on transfers, refunds in
+//! `ft_resolve_transfer`, burning a refund whose sender unregistered); the
+//! only addition is that every balance change is checkpointed, and the new
+//! checkpoint records are paid for as `storage` describes.
+
+use meta_common::actions::{META_DECIMALS, META_TOTAL_SUPPLY_CAP};
+use near_sdk::json_types::{Base64VecU8, U128};
+use near_sdk::{env, ext_contract, near, require, AccountId, PromiseOrValue};
+
+use crate::errors::*;
+use crate::events::{emit_burn, emit_mint, emit_transfer};
+use crate::gas::{GAS_FOR_FT_TRANSFER_CALL, GAS_FOR_RESOLVE_TRANSFER};
+use crate::storage::{self, Payment, STORAGE_DEPOSIT_MIN, SUPPLY_CHECKPOINT_BYTES};
+use crate::{require_one_yocto, Governance, GovernanceExt};
+
+/// NEP-148 metadata.
+#[near(serializers = [json])]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FungibleTokenMetadata {
+    pub spec: String,
+    pub name: String,
+    pub symbol: String,
+    pub icon: Option<String>,
+    pub reference: Option<String>,
+    pub reference_hash: Option<Base64VecU8>,
+    pub decimals: u8,
+}
+
+pub const FT_METADATA_SPEC: &str = "ft-1.0.0";
+pub const TOKEN_NAME: &str = "Meta Staking Governance";
+pub const TOKEN_SYMBOL: &str = "META";
+
+/// Longest JSON of a `U128`: 39 digits and two quotes, with some slack.
+const MAX_U128_JSON_LEN: usize = 48;
+
+/// The receiver side of `ft_transfer_call` (NEP-141).
+#[ext_contract(ext_ft_receiver)]
+pub trait FungibleTokenReceiver {
+    fn ft_on_transfer(
+        &mut self,
+        sender_id: AccountId,
+        amount: U128,
+        msg: String,
+    ) -> PromiseOrValue<U128>;
+}
+
+impl Governance {
+    /// Moves `amount` and checkpoints both sides; the sender pays for the new
+    /// checkpoint records from its storage balance.
+    fn transfer(
+        &mut self,
+        sender: &AccountId,
+        receiver: &AccountId,
+        amount: u128,
+        memo: Option<String>,
+    ) {
+        require!(sender != receiver, ERR_SELF_TRANSFER);
+        require!(amount > 0, ERR_ZERO_AMOUNT);
+        let from = self
+            .accounts
+            .get(sender)
+            .unwrap_or_else(|| env::panic_str(ERR_NOT_REGISTERED))
+            .balance;
+        require!(from >= amount, ERR_INSUFFICIENT_BALANCE);
+        let to = self
+            .accounts
+            .get(receiver)
+            .unwrap_or_else(|| env::panic_str(ERR_RECEIVER_NOT_REGISTERED))
+            .balance;
+        let bytes =
+            self.set_balance(sender, from - amount) + self.set_balance(receiver, to + amount);
+        let mut payment = Payment::new(sender.clone(), 0);
+        self.charge(&mut payment, bytes);
+        emit_transfer(sender, receiver, amount, memo);
+    }
+
+    /// What `ft_transfer_call` sets aside from the sender's storage balance
+    /// for the checkpoints a refund may write: the receiver's, and the
+    /// sender's or (if the sender unregistered) the total supply's. Both
+    /// sides of `ft_resolve_transfer` compute it from the same ids.
+    fn refund_reserve(sender: &AccountId, receiver: &AccountId) -> u64 {
+        storage::checkpoint_bytes(receiver)
+            + storage::checkpoint_bytes(sender).max(SUPPLY_CHECKPOINT_BYTES)
+    }
+}
+
+#[near]
+impl Governance {
+    /// NEP-141 transfer. Caller: a holder, with exactly 1 yoctoNEAR attached.
+    /// The receiver must be registered. The sender's storage balance pays for
+    /// the new checkpoint records (up to two, ~0.0014 NEAR each; none when
+    /// both accounts already changed in this block). Gas: ~5 Tgas.
+    /// Emits `ft_transfer`.
+    #[payable]
+    pub fn ft_transfer(&mut self, receiver_id: AccountId, amount: U128, memo: Option<String>) {
+        require_one_yocto();
+        self.transfer(&env::predecessor_account_id(), &receiver_id, amount.0, memo);
+    }
+
+    /// NEP-141 transfer and call. As `ft_transfer`, then calls the
+    /// receiver's `ft_on_transfer` and refunds what it returns unused in
+    /// `ft_resolve_transfer`. Also sets aside storage for the refund's two
+    /// checkpoints, giving back what the refund does not use. Gas: at least
+    /// 35 Tgas plus what the receiver needs. Emits `ft_transfer` (and another
+    /// for a refund, or `ft_burn` if the sender unregistered meanwhile).
+    #[payable]
+    pub fn ft_transfer_call(
+        &mut self,
+        receiver_id: AccountId,
+        amount: U128,
+        memo: Option<String>,
+        msg: String,
+    ) -> PromiseOrValue<U128> {
+        require_one_yocto();
+        require!(env::prepaid_gas() >= GAS_FOR_FT_TRANSFER_CALL, ERR_GAS);
+        let sender_id = env::predecessor_account_id();
+        self.transfer(&sender_id, &receiver_id, amount.0, memo);
+        let mut reserve = Payment::new(sender_id.clone(), 0);
+        self.charge(&mut reserve, Self::refund_reserve(&sender_id, &receiver_id));
+        ext_ft_receiver::ext(receiver_id.clone())
+            .with_static_gas(GAS_FOR_FT_TRANSFER_CALL.saturating_sub(GAS_FOR_RESOLVE_TRANSFER))
+            .ft_on_transfer(sender_id.clone(), amount, msg)
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_FOR_RESOLVE_TRANSFER)
+                    .with_unused_gas_weight(0)
+                    .ft_resolve_transfer(sender_id, receiver_id, amount),
+            )
+            .into()
+    }
+
+    /// NEP-141 callback of `ft_transfer_call`: returns the amount the
+    /// receiver kept, moving the unused rest back to the sender (or burning
+    /// it if the sender has unregistered). Private; never panics.
+    #[private]
+    pub fn ft_resolve_transfer(
+        &mut self,
+        sender_id: AccountId,
+        receiver_id: AccountId,
+        amount: U128,
+    ) -> U128 {
+        let amount = amount.0;
+        // The standard's rule: a failed or malformed answer refunds all.
+        // A U128 answer is a quoted decimal of at most 41 bytes; anything
+        // longer is malformed, and reading it in full would cost gas.
+        let unused = env::promise_result_checked(0, MAX_U128_JSON_LEN)
+            .ok()
+            .and_then(|bytes| near_sdk::serde_json::from_slice::<U128>(&bytes).ok())
+            .map_or(amount, |u| u.0.min(amount));
+        let reserve = storage::cost(Self::refund_reserve(&sender_id, &receiver_id));
+        let receiver_balance = self.balance_of(&receiver_id);
+        let refund = unused.min(receiver_balance);
+        let mut spent = 0;
+        if refund > 0 {
+            let bytes = self.set_balance(&receiver_id, receiver_balance - refund);
+            if self.accounts.contains_key(&sender_id) {
+                let sender_balance = self.balance_of(&sender_id);
+                let bytes = bytes + self.set_balance(&sender_id, sender_balance + refund);
+                spent = storage::cost(bytes);
+                emit_transfer(&receiver_id, &sender_id, refund, Some("refund".into()));
+            } else {
+                let supply = self.total_supply - refund;
+                spent = storage::cost(bytes + self.set_total_supply(supply));
+                emit_burn(
+                    &receiver_id,
+                    refund,
+                    Some("refund to unregistered sender".into()),
+                );
+            }
+        }
+        // `spent <= reserve`: a refund writes at most the two records reserved.
+        self.credit_storage(&sender_id, reserve.saturating_sub(spent));
+        U128(amount - refund)
+    }
+
+    /// Mints claimed META to `account_id`. Callable only by the router or
+    /// sNEAR (`E_NOT_MINTER`); the total supply never exceeds
+    /// `META_TOTAL_SUPPLY_CAP` (`E_SUPPLY_CAP`, nothing minted).
+    ///
+    /// Payable: for an unregistered `account_id` the deposit must include
+    /// the registration minimum (`storage_balance_bounds().min`, 0.025 NEAR),
+    /// which becomes its storage balance; the new checkpoint records are
+    /// paid from the rest of the deposit, then from that storage balance.
+    /// What is left of the deposit is refunded to `account_id`. Gas: within
+    /// `GAS_FOR_GOVERNANCE_MINT` (15 Tgas). Emits `ft_mint`.
+    #[payable]
+    pub fn mint(&mut self, account_id: AccountId, amount: U128) {
+        let caller = env::predecessor_account_id();
+        require!(
+            caller == self.router_account_id || caller == self.snear_account_id,
+            ERR_NOT_MINTER
+        );
+        require!(amount.0 > 0, ERR_ZERO_AMOUNT);
+        let supply = self
+            .total_supply
+            .checked_add(amount.0)
+            .filter(|s| *s <= META_TOTAL_SUPPLY_CAP)
+            .unwrap_or_else(|| env::panic_str(ERR_SUPPLY_CAP));
+        let mut payment = Payment::new(account_id.clone(), env::attached_deposit().as_yoctonear());
+        if !self.accounts.contains_key(&account_id) {
+            let min = STORAGE_DEPOSIT_MIN.as_yoctonear();
+            require!(payment.deposit_left >= min, ERR_MINT_REGISTRATION_DEPOSIT);
+            payment.deposit_left -= min;
+            self.register(&account_id, min);
+        }
+        let balance = self.balance_of(&account_id) + amount.0;
+        let bytes = self.set_balance(&account_id, balance) + self.set_total_supply(supply);
+        self.charge(&mut payment, bytes);
+        payment.refund_rest();
+        emit_mint(&account_id, amount.0);
+    }
+
+    /// NEP-141. View.
+    pub fn ft_total_supply(&self) -> U128 {
+        U128(self.total_supply)
+    }
+
+    /// NEP-141; 0 for an unknown account. View.
+    pub fn ft_balance_of(&self, account_id: AccountId) -> U128 {
+        U128(self.balance_of(&account_id))
+    }
+
+    /// NEP-148: symbol META, 24 decimals. View.
+    pub fn ft_metadata(&self) -> FungibleTokenMetadata {
+        FungibleTokenMetadata {
+            spec: FT_METADATA_SPEC.into(),
+            name: TOKEN_NAME.into(),
+            symbol: TOKEN_SYMBOL.into(),
+            icon: None,
+            reference: None,
+            reference_hash: None,
+            decimals: META_DECIMALS,
+        }
+    }
+}
