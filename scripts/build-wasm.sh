@@ -16,6 +16,8 @@ CONTRACTS=(
     "test-whitelist test_whitelist"
     "governance governance"
     "localnet-probe localnet_probe"
+    "snear snear"
+    "test-ft-receiver test_ft_receiver"
     "test-pool test_pool"
     "test-pool test_pool_faults test"
 )

@@ -90,9 +90,9 @@ pub const GAS_FOR_SNEAR_MINT_BURN: Gas = Gas::from_tgas(10);
 /// Gas for `update_pool_state`: one state write.
 pub const GAS_FOR_SNEAR_POOL_STATE: Gas = Gas::from_tgas(5);
 /// What the router attaches to `mint`: sNEAR's NEP-145 minimum, the storage of
-/// one holder (158 bytes at 10^19 yoctoNEAR a byte: a 64-character account id
+/// one holder (154 bytes at 10^19 yoctoNEAR a byte: a 64-character account id
 /// key plus balance and governance-token accrual, measured by sNEAR's tests).
-pub const SNEAR_REGISTRATION_DEPOSIT: NearToken = NearToken::from_micronear(1_580);
+pub const SNEAR_REGISTRATION_DEPOSIT: NearToken = NearToken::from_micronear(1_540);
 
 /// What the router and sNEAR may call on the governance contract: minting
 /// claimed META. Any other predecessor is rejected.
