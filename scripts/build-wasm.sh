@@ -15,6 +15,7 @@ select_wasm_toolchain
 CONTRACTS=(
     "test-whitelist test_whitelist"
     "governance governance"
+    "meta-pool meta_pool"
     "localnet-probe localnet_probe"
     "snear snear"
     "test-ft-receiver test_ft_receiver"

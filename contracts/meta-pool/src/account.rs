@@ -1,0 +1,215 @@
+//! Router-held account records and the bookkeeping every account flow shares:
+//! deposits, withdrawals, claims, and funding a stake from an unstaked
+//! balance.
+
+use meta_common::pool_state::accrued_reward;
+use near_sdk::json_types::U128;
+use near_sdk::{env, near, require, AccountId, NearToken, Promise};
+
+use crate::config::UNSTAKE_WAIT_EPOCHS;
+use crate::errors::*;
+use crate::events::{log_deposit, log_withdraw, Event};
+use crate::MetaPool;
+
+/// What the router holds for one account.
+#[near(serializers = [borsh])]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Account {
+    /// NEAR deposited or unstaked, not yet staked or withdrawn.
+    pub unstaked: u128,
+    /// First epoch at which `unstaked` may be withdrawn.
+    pub available_epoch: u64,
+    /// Shares the router keeps for a lockup account (always 0 for liquid
+    /// accounts, whose shares are their sNEAR).
+    pub shares: u128,
+    /// Reward index at the lockup's last settlement.
+    pub reward_index: u128,
+    /// META accrued by the lockup's shares and not yet claimed.
+    pub meta_unclaimed: u128,
+}
+
+impl Account {
+    fn is_empty(&self) -> bool {
+        self.unstaked == 0 && self.shares == 0 && self.meta_unclaimed == 0
+    }
+}
+
+impl MetaPool {
+    /// The account's record, or an empty one.
+    pub(crate) fn account(&self, account_id: &AccountId) -> Account {
+        self.accounts.get(account_id).cloned().unwrap_or_default()
+    }
+
+    /// Stores the record, deleting it when empty so no storage is kept for
+    /// nothing. A new record must be payable from the router's own funds:
+    /// users' NEAR never pays the router's storage.
+    pub(crate) fn save_account(&mut self, account_id: &AccountId, account: Account) {
+        if account.is_empty() {
+            self.accounts.remove(account_id);
+            return;
+        }
+        if !self.accounts.contains_key(account_id) {
+            self.require_own_funds(0);
+        }
+        self.accounts.insert(account_id.clone(), account);
+    }
+
+    /// As `save_account`, for callbacks, which must not panic: a record they
+    /// restore is stored even when the reserve is low.
+    pub(crate) fn save_account_unchecked(&mut self, account_id: &AccountId, account: Account) {
+        if account.is_empty() {
+            self.accounts.remove(account_id);
+        } else {
+            self.accounts.insert(account_id.clone(), account);
+        }
+    }
+
+    /// Settles a lockup's META accrual at the current index, before its
+    /// shares change or it claims.
+    pub(crate) fn settle(&self, account: &mut Account) {
+        let earned = accrued_reward(account.shares, account.reward_index, self.reward_index);
+        account.meta_unclaimed = account.meta_unclaimed.saturating_add(earned);
+        account.reward_index = self.reward_index;
+    }
+
+    /// Credits attached NEAR to the predecessor's unstaked balance, held in
+    /// the reserve. The availability epoch does not move: NEAR deposited by an
+    /// account that is waiting on an unstake waits with it, as in the core
+    /// pool.
+    pub(crate) fn internal_deposit(&mut self, account_id: &AccountId, amount: u128) {
+        require!(amount > 0, ERR_ZERO_AMOUNT);
+        let mut account = self.account(account_id);
+        account.unstaked += amount;
+        let unstaked = account.unstaked;
+        self.books.credit_deposit(amount);
+        self.save_account(account_id, account);
+        log_deposit(account_id, amount, unstaked);
+        Event::Deposit {
+            account_id,
+            amount: U128(amount),
+            unstaked_balance: U128(unstaked),
+        }
+        .emit();
+    }
+
+    /// Pays `amount` of the predecessor's unstaked balance, once available
+    /// and held by the reserve.
+    pub(crate) fn internal_withdraw(&mut self, account_id: &AccountId, amount: u128) {
+        require!(amount > 0, ERR_ZERO_AMOUNT);
+        let mut account = self.account(account_id);
+        require!(account.unstaked >= amount, ERR_NOT_ENOUGH_UNSTAKED);
+        require!(
+            account.available_epoch <= env::epoch_height(),
+            ERR_NOT_AVAILABLE
+        );
+        require!(self.books.reserve >= amount, ERR_RESERVE_SHORT);
+        account.unstaked -= amount;
+        let unstaked = account.unstaked;
+        self.books.pay_withdrawal(amount);
+        self.save_account(account_id, account);
+        log_withdraw(account_id, amount, unstaked);
+        Event::Withdraw {
+            account_id,
+            amount: U128(amount),
+            unstaked_balance: U128(unstaked),
+        }
+        .emit();
+        Promise::new(account_id.clone())
+            .transfer(NearToken::from_yoctonear(amount))
+            .detach();
+    }
+
+    /// Credits `amount` of unstaked NEAR still staked at validators to the
+    /// account, available `UNSTAKE_WAIT_EPOCHS` from now (the whole unstaked
+    /// balance waits, as in the core pool).
+    pub(crate) fn credit_claim(&mut self, account: &mut Account, amount: u128) {
+        account.unstaked += amount;
+        account.available_epoch = env::epoch_height() + UNSTAKE_WAIT_EPOCHS;
+        self.books.credit_unstaked_claim(amount);
+    }
+
+    /// Takes `amount` out of the claims backing an unstaked balance that is
+    /// being staked again, and puts it behind the shares it now buys.
+    ///
+    /// Which claim bucket pays decides whether anyone else waits longer:
+    /// - an account whose balance is available had it in the reserve, so the
+    ///   reserve pays first (its NEAR becomes buffered stake);
+    /// - an account still waiting draws first on claims not yet requested
+    ///   (`to_unstake`: the NEAR simply stays staked), then on NEAR already
+    ///   unstaked for claims (it becomes stake in transit), and on the reserve
+    ///   last, so the available balances of others stay covered.
+    ///
+    /// Claims taken by an unstake call in flight cannot be drawn on; if the
+    /// rest does not cover `amount` the call is refused.
+    pub(crate) fn fund_stake_from_claims(&mut self, amount: u128, available: bool) {
+        let b = &self.books;
+        let drawable = b
+            .reserve
+            .saturating_add(b.to_unstake)
+            .saturating_add(b.earmarked);
+        require!(drawable >= amount, ERR_FUNDS_IN_FLIGHT);
+        let mut left = amount;
+        if available {
+            left = self.draw_reserve(left);
+        }
+        left = self.draw_to_unstake(left);
+        left = self.draw_earmarks(left);
+        left = self.draw_reserve(left);
+        debug_assert_eq!(left, 0);
+        self.books.users_unstaked -= amount;
+    }
+
+    fn draw_reserve(&mut self, left: u128) -> u128 {
+        let t = left.min(self.books.reserve);
+        self.books.reserve -= t;
+        self.books.buffered += t;
+        left - t
+    }
+
+    fn draw_to_unstake(&mut self, left: u128) -> u128 {
+        let t = left.min(self.books.to_unstake);
+        self.books.to_unstake -= t;
+        left - t
+    }
+
+    /// Releases earmarks, latest-unlocking validator first (its NEAR is the
+    /// furthest from the reserve anyway).
+    fn draw_earmarks(&mut self, mut left: u128) -> u128 {
+        if left == 0 || self.books.earmarked == 0 {
+            return left;
+        }
+        let list = self.validators.get_mut();
+        let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].earmarked > 0).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(list[i].last_unstake_epoch));
+        for i in order {
+            let t = left.min(list[i].earmarked);
+            list[i].earmarked -= t;
+            self.books.earmarked -= t;
+            left -= t;
+            if left == 0 {
+                break;
+            }
+        }
+        left
+    }
+
+    /// Puts `amount` back into an account's unstaked balance after a failed
+    /// mint: the buffer returns it to the reserve when it still holds it
+    /// (the usual case: a mint fails within a block or two); any part the
+    /// keeper has staked meanwhile becomes a claim to unstake, and the
+    /// account's wait restarts so the quote stays true.
+    pub(crate) fn restore_claim(&mut self, account: &mut Account, amount: u128) {
+        let from_buffer = amount.min(self.books.buffered);
+        self.books.buffered -= from_buffer;
+        self.books.reserve += from_buffer;
+        let rest = amount - from_buffer;
+        self.books.to_unstake += rest;
+        self.books.users_unstaked += amount;
+        account.unstaked += amount;
+        if rest > 0 {
+            account.available_epoch = account
+                .available_epoch
+                .max(env::epoch_height() + UNSTAKE_WAIT_EPOCHS);
+        }
+    }
+}

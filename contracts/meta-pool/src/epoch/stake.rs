@@ -1,0 +1,88 @@
+//! Stake: place buffered NEAR on validators, after netting it against
+//! claims, never past either cap.
+
+use meta_common::ext::{ext_staking_pool, GAS_FOR_POOL_STAKE_CALL};
+use near_sdk::json_types::U128;
+use near_sdk::{env, near, AccountId, NearToken, PromiseError, PromiseOrValue};
+
+use crate::epoch::RawResult;
+use crate::events::Event;
+use crate::gas::{GAS_EPOCH_VALIDATOR_CALL, GAS_ON_VALIDATOR_CALL};
+use crate::validators::EpochOp;
+use crate::{MetaPool, MetaPoolExt};
+
+#[near]
+impl MetaPool {
+    /// Nets buffered NEAR against claims still staked, then stakes what is
+    /// left on the active validator furthest below its target that has room
+    /// under both caps (`deposit_and_stake` with the NEAR attached).
+    ///
+    /// Anyone; needs 85 Tgas. Resolves to `true` while more buffered NEAR
+    /// can be placed now, `false` otherwise (nothing to place, every
+    /// validator capped, locked, failed or not yet synced this epoch). A
+    /// failed call's deposit comes back to the router and to the buffer.
+    /// Emits `netted`, `epoch_attempt`/`epoch_success`/`epoch_failed`
+    /// (op `stake`).
+    pub fn epoch_stake(&mut self) -> PromiseOrValue<bool> {
+        self.advance_index();
+        self.net_now();
+        let Some(plan) = self.plan(|p| p.stake()) else {
+            return PromiseOrValue::Value(false);
+        };
+        Self::require_gas(GAS_EPOCH_VALIDATOR_CALL);
+        self.books.buffered -= plan.amount;
+        self.books.stake_in_flight += plan.amount;
+        let id = self.lock(plan.index, EpochOp::Stake, plan.amount);
+        ext_staking_pool::ext(id.clone())
+            .with_attached_deposit(NearToken::from_yoctonear(plan.amount))
+            .with_static_gas(GAS_FOR_POOL_STAKE_CALL)
+            .deposit_and_stake()
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_ON_VALIDATOR_CALL)
+                    .on_stake(id, U128(plan.amount), env::epoch_height()),
+            )
+            .into()
+    }
+
+    /// Callback of a validator's `deposit_and_stake`. Private; never panics.
+    /// Returns whether more stake can be placed now.
+    #[private]
+    pub fn on_stake(
+        &mut self,
+        validator_id: AccountId,
+        amount: U128,
+        epoch: u64,
+        #[callback_result(max_bytes = 256)]
+        #[serializer(borsh)]
+        result: Result<RawResult, PromiseError>,
+    ) -> bool {
+        self.advance_index();
+        self.books.stake_in_flight = self.books.stake_in_flight.saturating_sub(amount.0);
+        let i = self.unlock(&validator_id);
+        match (i, result) {
+            (Some(i), Ok(_)) => {
+                let v = &mut self.validators.get_mut()[i];
+                v.staked += amount.0;
+                v.record_added(epoch, amount.0);
+                Event::EpochSuccess {
+                    op: EpochOp::Stake,
+                    validator_id: &validator_id,
+                    amount,
+                }
+                .emit();
+            }
+            (i, _) => {
+                // The failed receipt refunded the deposit to the router.
+                self.books.buffered += amount.0;
+                let reason = if i.is_some() {
+                    "call_failed"
+                } else {
+                    "unknown_validator"
+                };
+                self.record_failure(i, EpochOp::Stake, &validator_id, amount.0, epoch, reason);
+            }
+        }
+        self.plan(|p| p.stake().is_some())
+    }
+}

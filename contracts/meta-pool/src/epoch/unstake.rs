@@ -1,0 +1,123 @@
+//! Unstake: request users' claims from validators (after netting), and
+//! empty draining validators.
+//!
+//! The NEAR a claim needs is earmarked at the validator it is unstaked from,
+//! and an unstake goes only where it delays no earmarked NEAR of an earlier
+//! epoch: that is what lets the router promise the unstake wait (see the
+//! "meta-pool router" section of `docs/ARCHITECTURE.md`).
+
+use meta_common::ext::{ext_staking_pool, GAS_FOR_POOL_STAKE_CALL};
+use near_sdk::json_types::U128;
+use near_sdk::{env, near, AccountId, PromiseError, PromiseOrValue};
+
+use crate::epoch::RawResult;
+use crate::events::Event;
+use crate::gas::{GAS_EPOCH_VALIDATOR_CALL, GAS_ON_VALIDATOR_CALL};
+use crate::validators::EpochOp;
+use crate::{MetaPool, MetaPoolExt};
+
+#[near]
+impl MetaPool {
+    /// Nets buffered NEAR against claims, then unstakes at one validator:
+    /// a draining validator's whole stake, or else the claims not yet
+    /// requested, from the validator furthest above its target where a new
+    /// unstake delays no NEAR already owed to the reserve.
+    ///
+    /// Anyone; needs 85 Tgas. Resolves to `true` while more unstaking can be
+    /// done now, `false` otherwise (`get_epoch_status` tells a backlog that
+    /// no validator can take this epoch: `unstake_blocked`). Emits `netted`,
+    /// `epoch_attempt`/`epoch_success`/`epoch_failed` (op `unstake`).
+    pub fn epoch_unstake(&mut self) -> PromiseOrValue<bool> {
+        self.advance_index();
+        self.net_now();
+        let Some(plan) = self.plan(|p| p.unstake()) else {
+            return PromiseOrValue::Value(false);
+        };
+        Self::require_gas(GAS_EPOCH_VALIDATOR_CALL);
+        self.books.to_unstake -= plan.earmark;
+        self.books.unstake_in_flight += plan.earmark;
+        let id = self.lock(plan.index, EpochOp::Unstake, plan.amount);
+        self.call_unstake(id, plan.amount, plan.earmark, EpochOp::Unstake)
+    }
+
+    /// Callback of a validator's `unstake`, for `epoch_unstake` (op
+    /// `unstake`) and `epoch_rebalance` (op `rebalance`). Private; never
+    /// panics. On success the NEAR is booked as unstaked at the validator,
+    /// `earmark` of it owed to the reserve, and the validator's wait restarts
+    /// now; on failure the claims go back to `to_unstake` and a rebalance's
+    /// budget is restored. Returns whether more of the same operation can be
+    /// done now.
+    #[private]
+    pub fn on_unstake(
+        &mut self,
+        validator_id: AccountId,
+        amount: U128,
+        earmark: U128,
+        epoch: u64,
+        op: EpochOp,
+        #[callback_result(max_bytes = 256)]
+        #[serializer(borsh)]
+        result: Result<RawResult, PromiseError>,
+    ) -> bool {
+        self.advance_index();
+        let b = &mut self.books;
+        b.unstake_in_flight = b.unstake_in_flight.saturating_sub(earmark.0);
+        let i = self.unlock(&validator_id);
+        match (i, result) {
+            (Some(i), Ok(_)) => {
+                let v = &mut self.validators.get_mut()[i];
+                v.staked = v.staked.saturating_sub(amount.0);
+                v.unstaked += amount.0;
+                v.earmarked += earmark.0;
+                v.can_withdraw = false;
+                v.last_unstake_epoch = Some(env::epoch_height());
+                self.books.earmarked += earmark.0;
+                Event::EpochSuccess {
+                    op,
+                    validator_id: &validator_id,
+                    amount,
+                }
+                .emit();
+            }
+            (i, _) => {
+                self.books.to_unstake += earmark.0;
+                if op == EpochOp::Rebalance && self.rebalance_epoch == epoch {
+                    self.rebalance_moved = self.rebalance_moved.saturating_sub(amount.0);
+                }
+                let reason = if i.is_some() {
+                    "call_failed"
+                } else {
+                    "unknown_validator"
+                };
+                self.record_failure(i, op, &validator_id, amount.0, epoch, reason);
+            }
+        }
+        if op == EpochOp::Rebalance {
+            let budget = self.rebalance_budget_left();
+            self.plan(|p| p.rebalance(budget).is_some())
+        } else {
+            self.plan(|p| p.unstake().is_some())
+        }
+    }
+}
+
+impl MetaPool {
+    /// Calls `unstake(amount)` on the locked validator with its callback.
+    pub(crate) fn call_unstake(
+        &mut self,
+        id: AccountId,
+        amount: u128,
+        earmark: u128,
+        op: EpochOp,
+    ) -> PromiseOrValue<bool> {
+        ext_staking_pool::ext(id.clone())
+            .with_static_gas(GAS_FOR_POOL_STAKE_CALL)
+            .unstake(U128(amount))
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_ON_VALIDATOR_CALL)
+                    .on_unstake(id, U128(amount), U128(earmark), env::epoch_height(), op),
+            )
+            .into()
+    }
+}

@@ -1,0 +1,52 @@
+//! Every way the router refuses a call. A refused call panics before it
+//! changes anything; the code before the colon is stable for tools to match.
+//!
+//! Action validation errors (`E_PARAM_BOUNDS`, `E_WEIGHT_BOUNDS`,
+//! `E_EMISSION_BOUNDS`, `E_EMPTY_WEIGHTS`, `E_DUPLICATE`) come from
+//! `meta_common::actions`, shared with the governance contract.
+
+// Initialisation.
+pub const ERR_ALREADY_INITIALIZED: &str =
+    "E_ALREADY_INITIALIZED: the router is already initialised";
+pub const ERR_SEED_TOO_SMALL: &str = "E_SEED_TOO_SMALL: attach at least the minimum seed to new";
+pub const ERR_BAD_LOCKUP_SUFFIX: &str =
+    "E_BAD_LOCKUP_SUFFIX: the lockup suffix must be a valid account id without a leading dot";
+
+// Authorisation.
+pub const ERR_NOT_GOVERNANCE: &str =
+    "E_NOT_GOVERNANCE: only the governance contract (or the owner during bootstrap) may do this";
+pub const ERR_NOT_OWNER: &str = "E_NOT_OWNER: only the owner may do this";
+pub const ERR_BOOTSTRAP_ENDED: &str = "E_BOOTSTRAP_ENDED: the bootstrap phase has already ended";
+
+// Amounts and balances.
+pub const ERR_ZERO_AMOUNT: &str = "E_ZERO_AMOUNT: the amount must be positive";
+pub const ERR_NOT_ENOUGH_UNSTAKED: &str = "E_NOT_ENOUGH_UNSTAKED: not enough unstaked balance";
+pub const ERR_NOT_ENOUGH_STAKED: &str = "E_NOT_ENOUGH_STAKED: not enough staked balance";
+pub const ERR_STAKE_TOO_SMALL: &str =
+    "E_STAKE_TOO_SMALL: the amount is worth less than one share at the current price";
+pub const ERR_NOT_AVAILABLE: &str =
+    "E_NOT_AVAILABLE: the unstaked balance is not yet available due to the unstaking delay";
+pub const ERR_RESERVE_SHORT: &str =
+    "E_RESERVE_SHORT: the withdrawal reserve does not hold this amount yet; the keeper collects it";
+pub const ERR_FUNDS_IN_FLIGHT: &str =
+    "E_FUNDS_IN_FLIGHT: the unstaked balance is being moved by an epoch operation; retry shortly";
+pub const ERR_STORAGE_RESERVE_LOW: &str =
+    "E_STORAGE_RESERVE_LOW: the router's own storage reserve is too low; top it up by transfer";
+pub const ERR_NOT_ENOUGH_GAS: &str =
+    "E_NOT_ENOUGH_GAS: attach more gas for the cross-contract call";
+pub const ERR_MATH: &str = "E_MATH: arithmetic overflow";
+
+// Validators.
+pub const ERR_UNKNOWN_VALIDATOR: &str = "E_UNKNOWN_VALIDATOR: the validator is not in the list";
+pub const ERR_VALIDATOR_EXISTS: &str = "E_VALIDATOR_EXISTS: the validator is already in the list";
+pub const ERR_TOO_MANY_VALIDATORS: &str = "E_TOO_MANY_VALIDATORS: the validator list is full";
+pub const ERR_VALIDATOR_STATE: &str =
+    "E_VALIDATOR_STATE: the action does not apply to the validator's current state";
+
+// Lockup governance-token claims.
+pub const ERR_NOT_LOCKUP: &str = "E_NOT_LOCKUP: the account is not a lockup account";
+pub const ERR_NOT_LOCKUP_OWNER: &str =
+    "E_NOT_LOCKUP_OWNER: the caller is not the owner the lockup account id derives from";
+pub const ERR_NOTHING_TO_CLAIM: &str = "E_NOTHING_TO_CLAIM: no governance tokens to claim";
+pub const ERR_CLAIM_DEPOSIT: &str =
+    "E_CLAIM_DEPOSIT: attach at least GOVERNANCE_MINT_DEPOSIT (0.025 NEAR) for the META mint's storage";

@@ -1,0 +1,235 @@
+//! Liquid accounts: stakes mint sNEAR, unstakes burn it.
+//!
+//! Mint: the stake and its shares are in the totals before `snear.mint` is
+//! sent (so they share any reward synced before the callback) and counted as
+//! `mint_in_flight_shares`; the callback commits them to `snear_supply`, or
+//! removes exactly the staked NEAR with the shares (the seed pays rounding
+//! dust) and returns the NEAR to the account's unstaked balance.
+//!
+//! Burn: the shares stay in the totals (counted as `burn_in_flight_shares`)
+//! until the burn landed; only then does the callback remove them and credit
+//! their value at the price of that moment. A failed burn changes nothing.
+//!
+//! `unstake_all` reads the holder's balance with `ft_balance_of` and burns
+//! it in a second step: a transfer between the two makes the burn fail and
+//! nothing changes (the holder simply calls again).
+
+use meta_common::ext::{ext_snear, GAS_FOR_SNEAR_MINT_BURN, SNEAR_REGISTRATION_DEPOSIT};
+use near_sdk::json_types::U128;
+use near_sdk::{
+    env, ext_contract, near, require, AccountId, Promise, PromiseError, PromiseOrValue,
+};
+
+use crate::epoch::RawResult;
+use crate::errors::*;
+use crate::events::{log_stake, log_unstake, Event, ShareLine};
+use crate::gas::{GAS_FOR_FT_BALANCE_OF, GAS_ON_BURN, GAS_ON_MINT, GAS_ON_UNSTAKE_ALL_BALANCE};
+use crate::{MetaPool, MetaPoolExt};
+
+/// The one NEP-141 view the router reads on sNEAR.
+#[ext_contract(ext_ft_balance)]
+pub trait FtBalance {
+    fn ft_balance_of(&self, account_id: AccountId) -> U128;
+}
+
+#[near]
+impl MetaPool {
+    /// Callback of a liquid stake's mint. Private; never panics. Returns the
+    /// sNEAR minted, or 0 after rolling back.
+    #[private]
+    pub fn on_mint(
+        &mut self,
+        account_id: AccountId,
+        amount: U128,
+        shares: U128,
+        #[callback_result(max_bytes = 256)]
+        #[serializer(borsh)]
+        result: Result<RawResult, PromiseError>,
+    ) -> U128 {
+        self.advance_index();
+        let b = &mut self.books;
+        b.mint_in_flight_shares = b.mint_in_flight_shares.saturating_sub(shares.0);
+        let mut account = self.account(&account_id);
+        if result.is_ok() {
+            self.books.snear_supply = self.books.snear_supply.saturating_add(shares.0);
+            log_stake(&ShareLine {
+                account_id: &account_id,
+                amount: amount.0,
+                shares: shares.0,
+                unstaked: account.unstaked,
+                account_shares: 0,
+                total_staked: self.books.total_staked,
+                total_shares: self.books.total_shares,
+            });
+            Event::Stake {
+                account_id: &account_id,
+                amount,
+                shares,
+                lockup: false,
+            }
+            .emit();
+            return shares;
+        }
+        let (dust, burnt) = self.books.undo_stake(amount.0, shares.0);
+        self.restore_claim(&mut account, amount.0);
+        self.save_account_unchecked(&account_id, account);
+        if dust > 0 {
+            Event::SeedPaid {
+                amount: U128(dust),
+                seed_shares_burnt: U128(burnt),
+                reason: "mint_rollback",
+            }
+            .emit();
+        }
+        Event::MintFailed {
+            account_id: &account_id,
+            amount,
+            shares,
+            seed_dust: U128(dust),
+        }
+        .emit();
+        U128(0)
+    }
+
+    /// Callback of `unstake_all`'s balance read: burns the whole balance.
+    /// Private; never panics. Resolves to the NEAR credited (0 for a zero or
+    /// unreadable balance).
+    #[private]
+    pub fn on_unstake_all_balance(
+        &mut self,
+        account_id: AccountId,
+        #[callback_result(max_bytes = 256)]
+        #[serializer(borsh)]
+        result: Result<RawResult, PromiseError>,
+    ) -> PromiseOrValue<U128> {
+        let balance = result
+            .ok()
+            .and_then(|raw| near_sdk::serde_json::from_slice::<U128>(&raw.0).ok())
+            .map_or(0, |b| b.0);
+        // A balance above the supply the router knows is garbage: burn nothing.
+        if balance == 0 || balance > self.books.snear_supply {
+            return PromiseOrValue::Value(U128(0));
+        }
+        self.start_burn(account_id, balance).into()
+    }
+
+    /// Callback of a liquid unstake's burn. Private; never panics. Returns
+    /// the NEAR credited, or 0 when the burn failed.
+    #[private]
+    pub fn on_burn(
+        &mut self,
+        account_id: AccountId,
+        shares: U128,
+        #[callback_result(max_bytes = 256)]
+        #[serializer(borsh)]
+        result: Result<RawResult, PromiseError>,
+    ) -> U128 {
+        self.advance_index();
+        let b = &mut self.books;
+        b.burn_in_flight_shares = b.burn_in_flight_shares.saturating_sub(shares.0);
+        if result.is_err() {
+            Event::BurnFailed {
+                account_id: &account_id,
+                shares,
+            }
+            .emit();
+            return U128(0);
+        }
+        self.books.snear_supply = self.books.snear_supply.saturating_sub(shares.0);
+        let credit = self.books.remove_shares(shares.0);
+        let mut account = self.account(&account_id);
+        self.credit_claim(&mut account, credit);
+        let available_epoch = account.available_epoch;
+        log_unstake(&ShareLine {
+            account_id: &account_id,
+            amount: credit,
+            shares: shares.0,
+            unstaked: account.unstaked,
+            account_shares: 0,
+            total_staked: self.books.total_staked,
+            total_shares: self.books.total_shares,
+        });
+        self.save_account_unchecked(&account_id, account);
+        Event::Unstake {
+            account_id: &account_id,
+            amount: U128(credit),
+            shares,
+            unstaked_available_epoch: available_epoch,
+            lockup: false,
+        }
+        .emit();
+        U128(credit)
+    }
+}
+
+impl MetaPool {
+    /// Sends the mint for a liquid stake already in the totals. The router's
+    /// own funds pay sNEAR's registration deposit (refunded when unused).
+    pub(crate) fn liquid_mint(
+        &mut self,
+        account_id: AccountId,
+        amount: u128,
+        shares: u128,
+    ) -> Promise {
+        self.require_own_funds(SNEAR_REGISTRATION_DEPOSIT.as_yoctonear());
+        self.books.mint_in_flight_shares += shares;
+        Event::MintAttempt {
+            account_id: &account_id,
+            amount: U128(amount),
+            shares: U128(shares),
+        }
+        .emit();
+        ext_snear::ext(self.snear_account_id.clone())
+            .with_attached_deposit(SNEAR_REGISTRATION_DEPOSIT)
+            .with_static_gas(GAS_FOR_SNEAR_MINT_BURN)
+            .mint(account_id.clone(), U128(shares))
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_ON_MINT)
+                    .on_mint(account_id, U128(amount), U128(shares)),
+            )
+    }
+
+    /// Starts a liquid unstake of `amount`: burns the shares it costs.
+    pub(crate) fn liquid_unstake(&mut self, account_id: AccountId, amount: u128) -> Promise {
+        require!(amount > 0, ERR_ZERO_AMOUNT);
+        let shares = self
+            .books
+            .shares_for_unstake(amount)
+            .unwrap_or_else(|| env::panic_str(ERR_NOT_ENOUGH_STAKED));
+        require!(
+            shares > 0 && shares <= self.books.snear_supply,
+            ERR_NOT_ENOUGH_STAKED
+        );
+        self.start_burn(account_id, shares)
+    }
+
+    /// Starts a liquid `unstake_all`: reads the sNEAR balance first.
+    pub(crate) fn liquid_unstake_all(&mut self, account_id: AccountId) -> Promise {
+        ext_ft_balance::ext(self.snear_account_id.clone())
+            .with_static_gas(GAS_FOR_FT_BALANCE_OF)
+            .ft_balance_of(account_id.clone())
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_ON_UNSTAKE_ALL_BALANCE)
+                    .on_unstake_all_balance(account_id),
+            )
+    }
+
+    fn start_burn(&mut self, account_id: AccountId, shares: u128) -> Promise {
+        self.books.burn_in_flight_shares = self.books.burn_in_flight_shares.saturating_add(shares);
+        Event::BurnAttempt {
+            account_id: &account_id,
+            shares: U128(shares),
+        }
+        .emit();
+        ext_snear::ext(self.snear_account_id.clone())
+            .with_static_gas(GAS_FOR_SNEAR_MINT_BURN)
+            .burn(account_id.clone(), U128(shares))
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_ON_BURN)
+                    .on_burn(account_id, U128(shares)),
+            )
+    }
+}
