@@ -68,7 +68,7 @@ impl SNear {
         #[callback_result(max_bytes = 0)] minted: Result<(), PromiseError>,
     ) -> U128 {
         let minted = !matches!(minted, Err(PromiseError::Failed));
-        // The record exists: unregistering is refused while `claiming`.
+        // The record exists: unregistering is refused while claiming.
         if let Some(mut holder) = holder::load(&account_id) {
             holder.claiming = false;
             if !minted {

@@ -17,7 +17,7 @@ pub const ERR_STORAGE_DEPOSIT: &str =
 pub const ERR_STORAGE_WITHDRAW: &str =
     "E_STORAGE_WITHDRAW: the storage balance is fixed, nothing is available to withdraw";
 pub const ERR_POSITIVE_BALANCE: &str =
-    "E_POSITIVE_BALANCE: the account holds sNEAR; pass force to burn it and unregister";
+    "E_POSITIVE_BALANCE: the account holds sNEAR; unstake it through the router or transfer it before unregistering (force does not burn it)";
 pub const ERR_UNCLAIMED_GOVERNANCE_TOKENS: &str =
     "E_UNCLAIMED_META: claim the accrued governance tokens before unregistering";
 pub const ERR_CLAIM_IN_FLIGHT: &str =

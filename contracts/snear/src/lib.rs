@@ -7,8 +7,9 @@
 //! balance change, so moving sNEAR never moves or loses accrued META.
 //!
 //! There is no owner and no admin method: balances change only by a
-//! holder's own transfer, the router's mint and burn, and a holder's own
-//! forced unregistration.
+//! holder's own transfer and the router's mint and burn, and the supply
+//! only by the router's mint and burn, so it always equals the router's
+//! count of liquid shares.
 //!
 //! Modules: `token` (NEP-141 core and resolver), `storage` (NEP-145),
 //! `router` (mint, burn, pool-state pushes), `claim` (governance-token

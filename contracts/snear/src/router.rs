@@ -17,8 +17,9 @@ impl SNear {
     /// An unregistered account is registered first, paid from the attached
     /// deposit (`storage_balance_bounds().min`; the router attaches
     /// `SNEAR_REGISTRATION_DEPOSIT`); whatever the registration does not use
-    /// is refunded to the router. Fails, changing nothing, when a needed
-    /// registration is not covered.
+    /// is refunded to the router. The record remembers that the router paid:
+    /// unregistering returns that deposit to the router, never to the holder.
+    /// Fails, changing nothing, when a needed registration is not covered.
     ///
     /// Router only. Gas: within `GAS_FOR_SNEAR_MINT_BURN`. Emits `ft_mint`.
     #[payable]
@@ -36,7 +37,7 @@ impl SNear {
                 let cost = Self::holder_storage_cost();
                 require!(unused >= cost, ERR_STORAGE_DEPOSIT);
                 unused = unused.saturating_sub(cost);
-                Holder::new(index)
+                Holder::paid_by_router(index)
             }
         };
         self.total_supply = self

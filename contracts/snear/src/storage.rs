@@ -1,12 +1,16 @@
 //! NEP-145 storage management. Every holder costs the same fixed storage
 //! (`HOLDER_STORAGE_BYTES`), so the bounds' minimum and maximum are equal and
 //! nothing is ever available to withdraw.
+//!
+//! Whoever paid a record gets its deposit back when it is removed: the
+//! holder for a `storage_deposit` registration, the router for one its
+//! `mint` paid (the record's `router_paid` flag). Nothing else releases a
+//! deposit: a deposit for an account already registered is refunded whole
+//! and changes nothing, and `storage_withdraw` pays out nothing.
 
-use near_contract_standards::fungible_token::events::FtBurn;
 use near_contract_standards::storage_management::{
     StorageBalance, StorageBalanceBounds, StorageManagement,
 };
-use near_sdk::json_types::U128;
 use near_sdk::{env, log, near, require, AccountId, NearToken, Promise};
 
 use crate::errors::*;
@@ -18,7 +22,9 @@ impl StorageManagement for SNear {
     /// Registers `account_id` (default: the caller) as a holder. The
     /// attached deposit must cover `storage_balance_bounds().min`; the rest,
     /// or all of it when the account is already registered, goes back to
-    /// the caller.
+    /// the caller. The record is the account's own: unregistering returns
+    /// the deposit to it. An account the router registered stays
+    /// router-paid (there is nothing to top up: min = max).
     ///
     /// Callable by anyone. Gas: ~3 Tgas. Emits nothing (a new holder has no
     /// balance yet).
@@ -50,8 +56,8 @@ impl StorageManagement for SNear {
     }
 
     /// Withdraws nothing: the whole storage balance pays for the holder's
-    /// record. Returns the caller's storage balance; `amount` above zero is
-    /// refused.
+    /// record, whoever paid it. Returns the caller's storage balance;
+    /// `amount` above zero is refused.
     ///
     /// Callable by a registered account, with exactly 1 yoctoNEAR attached.
     #[payable]
@@ -68,17 +74,24 @@ impl StorageManagement for SNear {
         Self::registered_balance()
     }
 
-    /// Removes the caller's record and returns its storage deposit (plus the
-    /// 1 yoctoNEAR attached) to the caller. A holder with sNEAR must pass
-    /// `force: true`, which burns it. Refused while META is unclaimed or a
-    /// claim is in flight, so unregistering never drops governance tokens.
-    /// Returns `false` for an unknown account.
+    /// Removes the caller's record and releases its storage deposit: to the
+    /// router when the router paid it (a `mint` registered the account), so
+    /// nobody can cash a registration the router's reserve paid for; to the
+    /// caller, with the attached 1 yoctoNEAR, when it was paid through
+    /// `storage_deposit`. (The 1 yoctoNEAR of a router-paid record stays
+    /// with sNEAR, as a transfer's does.) Refused while the caller holds
+    /// sNEAR, `force` or not: burning it would shrink the supply behind the
+    /// router's back, so a holder unstakes through the router or transfers
+    /// first. Refused too while META is unclaimed or a claim is in flight,
+    /// so unregistering never drops governance tokens. Returns `false` for
+    /// an unknown account.
     ///
     /// Callable by the holder itself, with exactly 1 yoctoNEAR attached.
-    /// Gas: ~3 Tgas. Emits `ft_burn` (memo "storage_unregister") when a
-    /// balance is burnt.
+    /// Gas: ~3 Tgas. Emits nothing.
     #[payable]
     fn storage_unregister(&mut self, force: Option<bool>) -> bool {
+        // NEP-145 lets a contract refuse `force`; sNEAR never burns here.
+        let _ = force;
         require!(
             env::attached_deposit() == NearToken::from_yoctonear(1),
             ERR_ONE_YOCTO
@@ -93,21 +106,18 @@ impl StorageManagement for SNear {
             holder.unclaimed_at(self.reward_index()) == 0,
             ERR_UNCLAIMED_GOVERNANCE_TOKENS
         );
-        let balance = holder.balance;
-        require!(balance == 0 || force == Some(true), ERR_POSITIVE_BALANCE);
+        require!(holder.balance == 0, ERR_POSITIVE_BALANCE);
         holder::remove(&account_id);
-        if balance > 0 {
-            self.total_supply -= balance;
-            FtBurn {
-                owner_id: &account_id,
-                amount: U128(balance),
-                memo: Some("storage_unregister"),
-            }
-            .emit();
-        }
-        Promise::new(account_id)
-            .transfer(Self::holder_storage_cost().saturating_add(NearToken::from_yoctonear(1)))
-            .detach();
+        let cost = Self::holder_storage_cost();
+        let (payee, amount) = if holder.router_paid {
+            (self.router_account_id.clone(), cost)
+        } else {
+            (
+                account_id,
+                cost.saturating_add(NearToken::from_yoctonear(1)),
+            )
+        };
+        Promise::new(payee).transfer(amount).detach();
         true
     }
 

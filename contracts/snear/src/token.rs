@@ -5,7 +5,7 @@
 //! change a balance without settling the accrual first.
 
 use near_contract_standards::fungible_token::core::FungibleTokenCore;
-use near_contract_standards::fungible_token::events::{FtBurn, FtTransfer};
+use near_contract_standards::fungible_token::events::FtTransfer;
 use near_contract_standards::fungible_token::receiver::ext_ft_receiver;
 use near_contract_standards::fungible_token::resolver::{ext_ft_resolver, FungibleTokenResolver};
 use near_sdk::json_types::U128;
@@ -80,12 +80,12 @@ impl FungibleTokenResolver for SNear {
     /// receiver still holds; all of `amount` when the receiver failed or
     /// answered something that is not a U128. Both holders are settled
     /// before their balances change. If the sender unregistered meanwhile,
-    /// the refund is burnt.
+    /// the refund stays with the receiver: sNEAR burns only on the router's
+    /// `burn`, so its supply always matches the router's books.
     ///
-    /// Private (the contract's own callback). Never panics on the receiver's
-    /// answer, so a misbehaving receiver cannot keep a refund. Emits
-    /// `ft_transfer` (memo "refund") or `ft_burn` (memo "refund").
-    /// Returns the amount the receiver kept.
+    /// Private (the contract's own callback). Never panics, so a
+    /// misbehaving receiver cannot keep a refund. Emits `ft_transfer` (memo
+    /// "refund") when a refund moves. Returns the amount the receiver kept.
     #[private]
     fn ft_resolve_transfer(
         &mut self,
@@ -107,35 +107,27 @@ impl FungibleTokenResolver for SNear {
         if refund == 0 {
             return U128(amount);
         }
+        // Burning a refund nobody can take back would shrink the supply
+        // behind the router's back; it stays with the receiver instead.
+        let Some(mut sender) = holder::load(&sender_id) else {
+            return U128(amount);
+        };
         let index = self.reward_index();
         receiver.settle(index);
         receiver.balance -= refund;
+        sender.settle(index);
+        // Cannot overflow: both balances are parts of the supply.
+        sender.balance += refund;
         holder::save(&receiver_id, &receiver);
-        if let Some(mut sender) = holder::load(&sender_id) {
-            sender.settle(index);
-            sender.balance = sender
-                .balance
-                .checked_add(refund)
-                .unwrap_or_else(|| env::panic_str(ERR_BALANCE_OVERFLOW));
-            holder::save(&sender_id, &sender);
-            FtTransfer {
-                old_owner_id: &receiver_id,
-                new_owner_id: &sender_id,
-                amount: U128(refund),
-                memo: Some("refund"),
-            }
-            .emit();
-            U128(amount - refund)
-        } else {
-            self.total_supply -= refund;
-            FtBurn {
-                owner_id: &receiver_id,
-                amount: U128(refund),
-                memo: Some("refund"),
-            }
-            .emit();
-            U128(amount)
+        holder::save(&sender_id, &sender);
+        FtTransfer {
+            old_owner_id: &receiver_id,
+            new_owner_id: &sender_id,
+            amount: U128(refund),
+            memo: Some("refund"),
         }
+        .emit();
+        U128(amount - refund)
     }
 }
 

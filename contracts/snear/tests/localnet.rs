@@ -329,6 +329,14 @@ fn rejected_calls_change_no_state() {
         .deposit(NearToken::from_yoctonear(1))
         .transact()
         .assert_failure_contains("doesn't accept deposit");
+    // A holder with sNEAR cannot unregister, even with force (no burn
+    // behind the router's back).
+    n.net
+        .call(&n.alice, &n.snear, "storage_unregister")
+        .args_json(json!({"force": true}))
+        .deposit(NearToken::from_yoctonear(1))
+        .transact()
+        .assert_failure_contains("E_POSITIVE_BALANCE");
     assert_eq!(n.net.view_state(&n.snear), before);
 }
 
@@ -441,4 +449,51 @@ fn calls_fit_their_gas_budgets() {
         .gas(Gas::from_tgas(60))
         .transact();
     assert!(burnt(&out, "on_governance_mint") < GAS_FOR_CLAIM_CALLBACK);
+}
+
+/// near-contract-standards' FT example (near-sdk 5.30, built with this
+/// repository's wasm toolchain and flags), measured on this localnet: its
+/// `ft_transfer` receipt between short ids, and its whole `ft_transfer_call`
+/// transaction to `test_ft_receiver` with a partial refund. A token whose
+/// holders also accrue META must not cost more to move than a plain one
+/// (ARCHITECTURE.md, "sNEAR"). Code added anywhere in sNEAR counts: every
+/// wasm byte costs every call ~1.09 Mgas to load.
+const STANDARD_FT_TRANSFER: Gas = Gas::from_gas(1_721_987_741_879);
+const STANDARD_FT_TRANSFER_CALL: Gas = Gas::from_gas(5_890_935_168_213);
+
+#[test]
+fn transfers_cost_no_more_than_the_standard_token() {
+    let mut n = setup();
+    let transfer = |n: &mut Net| {
+        let out = n
+            .net
+            .call(&n.alice, &n.snear, "ft_transfer")
+            .args_json(json!({"receiver_id": n.bob, "amount": "1000"}))
+            .deposit(NearToken::from_yoctonear(1))
+            .transact();
+        out.assert_success();
+        burnt(&out, "ft_transfer")
+    };
+    let plain = transfer(&mut n);
+    // Both holders settle; the product balance x index step fits a u128.
+    n.push_index(1_000, 1);
+    let settling = transfer(&mut n);
+    // Both settle through the 256-bit path (the product overflows u128).
+    n.push_index(50 * REWARD_INDEX_SCALE, 2);
+    let settling_wide = transfer(&mut n);
+    let call = n
+        .transfer_call(10 * ONE, &format!("refund:{}", 3 * ONE))
+        .total_gas_burnt();
+    println!(
+        "gas: ft_transfer {} plain, {} settling, {} settling (U256); \
+         ft_transfer_call with a refund {} in all",
+        plain.as_gas(),
+        settling.as_gas(),
+        settling_wide.as_gas(),
+        call.as_gas()
+    );
+    for gas in [plain, settling, settling_wide] {
+        assert!(gas < STANDARD_FT_TRANSFER, "{gas}");
+    }
+    assert!(call < STANDARD_FT_TRANSFER_CALL, "{call}");
 }

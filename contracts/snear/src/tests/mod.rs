@@ -196,6 +196,11 @@ pub fn mint(who: &str, amount: u128) {
         .ok(|c| c.mint(id(who), U128(amount)));
 }
 
+/// The router burns `amount` of `who`'s sNEAR.
+pub fn burn(who: &str, amount: u128) {
+    Call::by(ROUTER).ok(|c| c.burn(id(who), U128(amount)));
+}
+
 /// The router pushes `index` (and fixed totals) at `epoch`.
 pub fn push_index(index: u128, epoch: u64) {
     Call::by(ROUTER).ok(|c| c.update_pool_state(pool_state(index, epoch)));

@@ -16,6 +16,7 @@ fn mint_registers_a_new_holder_and_refunds_the_rest_to_the_router() {
     assert_eq!(balance(ALICE), 3 * ONE);
     assert_eq!(supply(), 3 * ONE);
     assert!(view(|c| c.storage_balance_of(id(ALICE))).is_some());
+    assert!(holder(ALICE).unwrap().router_paid);
     assert_eq!(transfers(), vec![(id(ROUTER), 7)]);
     assert_eq!(
         events(),
@@ -54,6 +55,8 @@ fn mint_to_a_registered_holder_refunds_the_whole_deposit() {
     Call::by(ROUTER).ok(|c| c.mint(id(ALICE), U128(ONE)));
     assert!(transfers().is_empty());
     assert_eq!(balance(ALICE), 2 * ONE);
+    // The registration stays the holder's own.
+    assert!(!holder(ALICE).unwrap().router_paid);
 }
 
 #[test]

@@ -17,19 +17,19 @@ fn bounds_are_one_holders_storage() {
     assert_eq!(b.max, Some(expected));
 }
 
+/// The router attaches exactly what a registration takes: no less (the
+/// mint would fail), no more (it would only travel back as a refund).
 #[test]
-fn router_registration_deposit_covers_the_bounds() {
+fn router_registration_deposit_is_the_storage_minimum() {
     deploy();
     let min = view(|c| c.storage_balance_bounds()).min;
-    assert!(
-        SNEAR_REGISTRATION_DEPOSIT >= min,
-        "SNEAR_REGISTRATION_DEPOSIT {SNEAR_REGISTRATION_DEPOSIT} < storage min {min}"
-    );
+    assert_eq!(SNEAR_REGISTRATION_DEPOSIT, min);
 }
 
 /// The storage one holder really takes, measured with `env::storage_usage`
-/// for the longest account id; filling every field of the record (a large
-/// balance, accrued META, a claim in flight) takes no more.
+/// for the longest account id, registered either way; filling every field
+/// of the record (a large balance, accrued META, a claim in flight, on a
+/// router-paid record: both flags) takes no more.
 #[test]
 fn measured_holder_storage_matches_the_constant() {
     deploy();
@@ -39,16 +39,24 @@ fn measured_holder_storage_matches_the_constant() {
     Call::by(&longest)
         .deposit(cost())
         .ok(|c| c.storage_deposit(None, None));
+    assert_eq!(env::storage_usage() - before, HOLDER_STORAGE_BYTES);
+    Call::by(&longest)
+        .yocto()
+        .ok(|c| c.storage_unregister(None));
+    assert_eq!(env::storage_usage(), before);
+
+    Call::by(ROUTER)
+        .deposit(SNEAR_REGISTRATION_DEPOSIT)
+        .ok(|c| c.mint(id(&longest), U128(u128::MAX / 2)));
     let registered = env::storage_usage();
     assert_eq!(registered - before, HOLDER_STORAGE_BYTES);
-
-    Call::by(ROUTER).ok(|c| c.mint(id(&longest), U128(u128::MAX / 2)));
     push_index(u128::MAX / 4, 1);
     let _ = Call::by(&longest)
         .deposit(GOVERNANCE_MINT_DEPOSIT)
         .ok(|c| c.claim_governance_tokens());
     let holder = holder(&longest).unwrap();
-    assert!(holder.claiming && holder.balance > 0 && holder.reward_index > 0);
+    assert!(holder.claiming && holder.router_paid);
+    assert!(holder.balance > 0 && holder.reward_index > 0);
     assert_eq!(env::storage_usage(), registered);
 }
 
@@ -89,6 +97,26 @@ fn deposit_of_a_registered_account_is_refunded_whole() {
     assert_eq!(snapshot(), before);
 }
 
+/// A holder the router registered cannot buy the registration out: its
+/// deposit comes straight back and the record stays router-paid, so the
+/// router still gets its deposit back at unregistration.
+#[test]
+fn top_up_of_a_router_paid_holder_is_refunded_and_changes_nothing() {
+    deploy();
+    mint(ALICE, ONE);
+    let before = snapshot();
+    for payer in [ALICE, BOB] {
+        Call::by(payer)
+            .deposit(cost())
+            .ok(|c| c.storage_deposit(Some(id(ALICE)), None));
+        assert_eq!(transfers(), vec![(id(payer), cost().as_yoctonear())]);
+        assert_eq!(snapshot(), before);
+    }
+    burn(ALICE, ONE);
+    Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
+    assert_eq!(transfers(), vec![(id(ROUTER), cost().as_yoctonear())]);
+}
+
 #[test]
 fn deposit_below_the_minimum_is_rejected() {
     deploy();
@@ -113,22 +141,32 @@ fn new_holder_starts_at_the_current_index() {
 fn withdraw_returns_the_balance_and_never_pays_out() {
     deploy();
     register(ALICE);
-    for amount in [None, Some(yocto(0))] {
-        let b = Call::by(ALICE).yocto().ok(|c| c.storage_withdraw(amount));
-        assert_eq!((b.total, b.available), (cost(), yocto(0)));
-        assert!(transfers().is_empty());
+    mint(BOB, ONE);
+    for who in [ALICE, BOB] {
+        for amount in [None, Some(yocto(0))] {
+            let b = Call::by(who).yocto().ok(|c| c.storage_withdraw(amount));
+            assert_eq!((b.total, b.available), (cost(), yocto(0)));
+            assert!(transfers().is_empty());
+        }
     }
 }
 
+/// Nothing is above the minimum, so nothing is withdrawable: in particular
+/// not the deposit the router paid for a holder.
 #[test]
 fn withdraw_rejections() {
     deploy();
     register(ALICE);
-    Call::by(ALICE).err("E_ONE_YOCTO", |c| c.storage_withdraw(None));
-    Call::by(ALICE)
-        .yocto()
-        .err("E_STORAGE_WITHDRAW", |c| c.storage_withdraw(Some(yocto(1))));
-    Call::by(BOB)
+    mint(BOB, ONE);
+    for who in [ALICE, BOB] {
+        Call::by(who).err("E_ONE_YOCTO", |c| c.storage_withdraw(None));
+        for amount in [yocto(1), cost()] {
+            Call::by(who)
+                .yocto()
+                .err("E_STORAGE_WITHDRAW", |c| c.storage_withdraw(Some(amount)));
+        }
+    }
+    Call::by(CAROL)
         .yocto()
         .err("E_NOT_REGISTERED", |c| c.storage_withdraw(None));
 }
@@ -149,6 +187,74 @@ fn unregister_an_empty_holder_returns_its_deposit() {
     assert!(events().is_empty());
 }
 
+/// NEP-145: a storage balance belongs to the account it was deposited for,
+/// whoever paid it, unless the router paid it.
+#[test]
+fn unregister_returns_a_deposit_made_for_the_holder_to_the_holder() {
+    deploy();
+    Call::by(CAROL)
+        .deposit(cost())
+        .ok(|c| c.storage_deposit(Some(id(ALICE)), None));
+    assert!(Call::by(ALICE)
+        .yocto()
+        .ok(|c| c.storage_unregister(Some(true))));
+    assert_eq!(transfers(), vec![(id(ALICE), cost().as_yoctonear() + 1)]);
+}
+
+/// H2: the deposit the router's `mint` paid goes back to the router, never
+/// to the holder (the holder's 1 yoctoNEAR stays with sNEAR).
+#[test]
+fn unregister_of_a_router_paid_holder_refunds_the_router() {
+    deploy();
+    mint(ALICE, 5 * ONE);
+    burn(ALICE, 5 * ONE);
+    for force in [None, Some(true)] {
+        assert!(Call::by(ALICE).yocto().ok(|c| c.storage_unregister(force)));
+        assert_eq!(transfers(), vec![(id(ROUTER), cost().as_yoctonear())]);
+        assert!(holder(ALICE).is_none());
+        assert!(events().is_empty());
+        mint(ALICE, ONE);
+        burn(ALICE, ONE);
+    }
+}
+
+/// Who paid follows the registration in force: a holder the router
+/// registered, unregistered, registers itself and then gets its own deposit
+/// back; the next mint's registration is the router's again. Over every
+/// cycle the router gets back exactly what it paid.
+#[test]
+fn who_paid_follows_each_registration() {
+    deploy();
+    let attached = SNEAR_REGISTRATION_DEPOSIT.as_yoctonear();
+    let mut router_net: i128 = 0;
+    let to_router = || -> i128 {
+        transfers()
+            .iter()
+            .filter(|(to, _)| *to == id(ROUTER))
+            .map(|(_, amount)| *amount as i128)
+            .sum()
+    };
+    for round in 0..2 {
+        mint(ALICE, ONE);
+        router_net += to_router() - attached as i128;
+        assert!(holder(ALICE).unwrap().router_paid, "round {round}");
+        burn(ALICE, ONE);
+        Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
+        router_net += to_router();
+        assert_eq!(router_net, 0, "round {round}");
+
+        register(ALICE);
+        assert!(!holder(ALICE).unwrap().router_paid);
+        Call::by(ROUTER)
+            .deposit(SNEAR_REGISTRATION_DEPOSIT)
+            .ok(|c| c.mint(id(ALICE), U128(ONE)));
+        assert!(!holder(ALICE).unwrap().router_paid);
+        burn(ALICE, ONE);
+        Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
+        assert_eq!(transfers(), vec![(id(ALICE), cost().as_yoctonear() + 1)]);
+    }
+}
+
 #[test]
 fn unregister_an_unknown_account_returns_false() {
     deploy();
@@ -160,37 +266,25 @@ fn unregister_an_unknown_account_returns_false() {
     assert!(transfers().is_empty());
 }
 
-#[test]
-fn unregister_with_force_burns_the_balance() {
-    deploy();
-    mint(ALICE, 5 * ONE);
-    mint(BOB, 2 * ONE);
-    assert!(Call::by(ALICE)
-        .yocto()
-        .ok(|c| c.storage_unregister(Some(true))));
-    assert_eq!(supply(), 2 * ONE);
-    assert_eq!(balance(ALICE), 0);
-    assert_eq!(
-        events(),
-        vec![serde_json::json!({
-            "standard": "nep141", "version": "1.0.0", "event": "ft_burn",
-            "data": [{"owner_id": ALICE, "amount": (5 * ONE).to_string(),
-                      "memo": "storage_unregister"}]
-        })]
-    );
-}
-
+/// H3: `force` never burns. Burning would shrink sNEAR's supply without the
+/// router, breaking "router shares = sNEAR supply + lockup + seed".
 #[test]
 fn unregister_rejections() {
     deploy();
     mint(ALICE, 5 * ONE);
     Call::by(ALICE).err("E_ONE_YOCTO", |c| c.storage_unregister(Some(true)));
-    Call::by(ALICE)
+    for force in [None, Some(false), Some(true)] {
+        Call::by(ALICE)
+            .yocto()
+            .err("E_POSITIVE_BALANCE", |c| c.storage_unregister(force));
+    }
+    // One share is enough to refuse, whoever paid the registration.
+    register(BOB);
+    mint(BOB, 1);
+    Call::by(BOB)
         .yocto()
-        .err("E_POSITIVE_BALANCE", |c| c.storage_unregister(None));
-    Call::by(ALICE)
-        .yocto()
-        .err("E_POSITIVE_BALANCE", |c| c.storage_unregister(Some(false)));
+        .err("E_POSITIVE_BALANCE", |c| c.storage_unregister(Some(true)));
+    assert_eq!(supply(), 5 * ONE + 1);
 }
 
 #[test]
