@@ -20,7 +20,9 @@ CONTRACTS=(
     "snear snear"
     "test-ft-receiver test_ft_receiver"
     "test-pool test_pool"
+    "test-lockup test_lockup"
     "test-pool test_pool_faults test"
+    "test-callee test_callee"
 )
 
 TARGET=wasm32-unknown-unknown

@@ -13,10 +13,24 @@ run() {
     cargo test --locked "$@" 2>&1 | tee -a "$log" || status=1
 }
 
-run --workspace "$@"
-# The test-pool's fault switches only exist with its `test` feature.
+scripts/native-deps.sh
+run --workspace --no-fail-fast "$@"
+# The test-pool's fault switches only exist with its `test` feature. Built
+# with the whole workspace selected, so every dependency resolves to the same
+# features as the run above and only test-pool recompiles (`-p test-pool`
+# alone would build a second copy of wasmtime and the rest); then only its
+# unit tests run.
 if [ -d contracts/test-pool ]; then
-    run -p test-pool --features test --lib "$@"
+    echo "+ cargo test --workspace --features test-pool/test --lib (test-pool only)" | tee -a "$log"
+    exe=$(cargo test --locked --workspace --features test-pool/test --lib --no-run \
+            --message-format=json 2>>"$log" \
+        | grep '"name":"test_pool"' | grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | head -n1) || true
+    if [ -n "$exe" ]; then
+        "$exe" 2>&1 | tee -a "$log" || status=1
+    else
+        echo "could not build test-pool's fault tests" | tee -a "$log"
+        status=1
+    fi
 fi
 
 awk '/^test result:/ {

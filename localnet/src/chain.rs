@@ -132,6 +132,10 @@ pub struct Chain {
     receipts: BTreeMap<CryptoHash, ReceiptOutcome>,
     /// Where an executed receipt's transaction record is.
     receipt_tx: BTreeMap<CryptoHash, CryptoHash>,
+    /// Executed action receipts in full, kept only when asked for
+    /// ([`Chain::record_receipts`]): a JSON-RPC node shows them, tests do not
+    /// need the copies.
+    executed_receipts: Option<BTreeMap<CryptoHash, Receipt>>,
 }
 
 impl Chain {
@@ -161,7 +165,19 @@ impl Chain {
             txs: BTreeMap::new(),
             receipts: BTreeMap::new(),
             receipt_tx: BTreeMap::new(),
+            executed_receipts: None,
         }
+    }
+
+    /// From now on, keep every executed action receipt in full, for
+    /// [`Chain::executed_receipt`]. Off by default.
+    pub fn record_receipts(&mut self) {
+        self.executed_receipts.get_or_insert_with(BTreeMap::new);
+    }
+
+    /// An executed action receipt, if [`Chain::record_receipts`] was on when it ran.
+    pub fn executed_receipt(&self, receipt_id: &CryptoHash) -> Option<&Receipt> {
+        self.executed_receipts.as_ref()?.get(receipt_id)
     }
 
     /// The genesis parameters.
@@ -703,25 +719,7 @@ impl Chain {
             .ok_or_else(|| InvalidTxError::SignerDoesNotExist {
                 signer_id: tx.signer_id.clone(),
             })?;
-        let mut key = record.keys.get(&tx.public_key).cloned().ok_or_else(|| {
-            InvalidTxError::InvalidAccessKeyError(InvalidAccessKeyError::AccessKeyNotFound {
-                account_id: tx.signer_id.clone(),
-                public_key: Box::new(tx.public_key.clone()),
-            })
-        })?;
-        if tx.nonce <= key.nonce {
-            return Err(InvalidTxError::InvalidNonce {
-                tx_nonce: tx.nonce,
-                ak_nonce: key.nonce,
-            });
-        }
-        let upper_bound = (height + 1) * AccessKey::ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
-        if tx.nonce >= upper_bound {
-            return Err(InvalidTxError::NonceTooLarge {
-                tx_nonce: tx.nonce,
-                upper_bound,
-            });
-        }
+        let mut key = checked_access_key(tx, record.keys.get(&tx.public_key).cloned(), height)?;
         let mut account = record.account.clone().expect("filtered above");
         account.amount =
             account
@@ -956,6 +954,9 @@ impl Chain {
             is_refund: receipt.is_refund(),
         };
         body.receipts.push(receipt.receipt_id);
+        if let Some(kept) = &mut self.executed_receipts {
+            kept.insert(receipt.receipt_id, receipt.clone());
+        }
         if let Some(tx) = self.txs.get_mut(&receipt.tx_hash) {
             tx.executed.push(receipt.receipt_id);
             tx.outstanding = tx.outstanding - 1 + new_actions;
@@ -1043,4 +1044,36 @@ impl Chain {
     pub fn receipt_transaction(&self, receipt_id: &CryptoHash) -> Option<CryptoHash> {
         self.receipt_tx.get(receipt_id).copied()
     }
+}
+
+/// nearcore's checks of a transaction's key and nonce at block `height`:
+/// the key exists (`key` is the signer's key, if any), the nonce is above
+/// the key's and below the bound that grows with the height. The node's
+/// pool runs them at admission and the chain again when it converts the
+/// transaction, as nearcore does, since a key can change in between.
+pub(crate) fn checked_access_key(
+    tx: &TransactionV0,
+    key: Option<AccessKey>,
+    height: u64,
+) -> Result<AccessKey, InvalidTxError> {
+    let key = key.ok_or_else(|| {
+        InvalidTxError::InvalidAccessKeyError(InvalidAccessKeyError::AccessKeyNotFound {
+            account_id: tx.signer_id.clone(),
+            public_key: Box::new(tx.public_key.clone()),
+        })
+    })?;
+    if tx.nonce <= key.nonce {
+        return Err(InvalidTxError::InvalidNonce {
+            tx_nonce: tx.nonce,
+            ak_nonce: key.nonce,
+        });
+    }
+    let upper_bound = (height + 1) * AccessKey::ACCESS_KEY_NONCE_RANGE_MULTIPLIER;
+    if tx.nonce >= upper_bound {
+        return Err(InvalidTxError::NonceTooLarge {
+            tx_nonce: tx.nonce,
+            upper_bound,
+        });
+    }
+    Ok(key)
 }

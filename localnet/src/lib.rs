@@ -50,6 +50,8 @@ mod ext;
 mod fees;
 mod ids;
 mod keys;
+#[cfg(feature = "node")]
+pub mod node;
 mod outcome;
 mod receipt;
 mod runtime;

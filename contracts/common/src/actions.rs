@@ -232,8 +232,12 @@ mod tests {
             RouterParameter::MaxValidatorShareBps(99).validate(),
             Err(ERR_PARAMETER_OUT_OF_BOUNDS)
         );
-        assert!(RouterParameter::MaxNetworkShareBps(1_000).validate().is_ok());
-        assert!(RouterParameter::MaxNetworkShareBps(1_001).validate().is_err());
+        assert!(RouterParameter::MaxNetworkShareBps(1_000)
+            .validate()
+            .is_ok());
+        assert!(RouterParameter::MaxNetworkShareBps(1_001)
+            .validate()
+            .is_err());
     }
 
     #[test]

@@ -94,7 +94,8 @@ mod tests {
     fn pool_state_json_rejects_unknown_fields() {
         let ok = r#"{"total_staked":"1","total_shares":"1","reward_index":"0","epoch_height":3}"#;
         assert!(near_sdk::serde_json::from_str::<PoolState>(ok).is_ok());
-        let extra = r#"{"total_staked":"1","total_shares":"1","reward_index":"0","epoch_height":3,"x":1}"#;
+        let extra =
+            r#"{"total_staked":"1","total_shares":"1","reward_index":"0","epoch_height":3,"x":1}"#;
         assert!(near_sdk::serde_json::from_str::<PoolState>(extra).is_err());
     }
 }

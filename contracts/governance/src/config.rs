@@ -5,7 +5,7 @@
 //! (`env::epoch_height`), so the rules use the same clock. A period of `n`
 //! epochs that starts in epoch `e` ends when epoch `e + n` begins.
 
-use meta_common::actions::ONE_META;
+use meta_common::actions::{META_TOTAL_SUPPLY_CAP, ONE_META};
 use near_sdk::json_types::U128;
 use near_sdk::{near, require};
 
@@ -47,6 +47,20 @@ pub const QUORUM_BPS: RuleBounds<u16> = RuleBounds {
     max: 5_000,
     default: 400,
 };
+/// The least For votes any proposal needs, in META, whatever the snapshot
+/// supply: the quorum is the larger of this and `quorum_bps` of the
+/// snapshot supply. META exists only once claimed, so early on (or
+/// whenever most stakers leave their META unclaimed) the supply is a small
+/// part of what stakers earned and a bps quorum of it is within one early
+/// holder's reach. The floor makes acting take at least this much META;
+/// a proposal whose snapshot supply is below it could never pass and is
+/// refused at creation. At least ten times the default proposal threshold,
+/// at most 5% of the supply cap, so it stays reachable.
+pub const MIN_QUORUM: RuleBounds<u128> = RuleBounds {
+    min: 10_000 * ONE_META,
+    max: 50_000_000 * ONE_META,
+    default: 1_000_000 * ONE_META,
+};
 /// META a proposer must hold at the snapshot. At least one META, so voting
 /// power is needed to propose; at most 1% of the cap.
 pub const PROPOSAL_THRESHOLD: RuleBounds<u128> = RuleBounds {
@@ -54,10 +68,18 @@ pub const PROPOSAL_THRESHOLD: RuleBounds<u128> = RuleBounds {
     max: 10_000_000 * ONE_META,
     default: 1_000 * ONE_META,
 };
+// Reachable: at most 5% of the supply cap; a floor: more than it takes to
+// propose.
+const _: () = assert!(
+    MIN_QUORUM.max <= META_TOTAL_SUPPLY_CAP / 20 && MIN_QUORUM.min > PROPOSAL_THRESHOLD.default
+);
 /// The time-lock. Queued in epoch Q, a proposal executes in Q + timelock at
-/// the earliest; a staker who unstakes in Q can withdraw by Q + 5, so the
-/// lock must be longer than 5 epochs, plus one epoch so the withdrawal lands
-/// strictly before execution, plus two epochs for stakers to react.
+/// the earliest. What protects a staker is that its unstake request lands
+/// before execution: from then its claim is fixed in NEAR and no DAO action
+/// touches it. The router quotes the withdrawal at E + 5 for an unstake in
+/// E (later in a mass exit), so the lock is longer than that quote, plus
+/// one epoch so the quoted withdrawal lands strictly before execution,
+/// plus two epochs for stakers to notice and react.
 pub const TIMELOCK_EPOCHS: RuleBounds<u64> = RuleBounds {
     min: STAKER_EXIT_EPOCHS + 1 + EXIT_REACTION_EPOCHS,
     max: 56,
@@ -90,6 +112,8 @@ pub const GUARDIAN_TERM_EPOCHS: RuleBounds<u64> = RuleBounds {
 pub struct GovernanceConfig {
     pub voting_period_epochs: u64,
     pub quorum_bps: u16,
+    /// The quorum floor, in META ([`MIN_QUORUM`]).
+    pub min_quorum: U128,
     pub proposal_threshold: U128,
     pub timelock_epochs: u64,
     pub grace_epochs: u64,
@@ -100,6 +124,7 @@ impl Default for GovernanceConfig {
         Self {
             voting_period_epochs: VOTING_PERIOD_EPOCHS.default,
             quorum_bps: QUORUM_BPS.default,
+            min_quorum: U128(MIN_QUORUM.default),
             proposal_threshold: U128(PROPOSAL_THRESHOLD.default),
             timelock_epochs: TIMELOCK_EPOCHS.default,
             grace_epochs: GRACE_EPOCHS.default,
@@ -115,6 +140,10 @@ impl GovernanceConfig {
             ERR_CONFIG_VOTING_PERIOD
         );
         require!(QUORUM_BPS.contains(self.quorum_bps), ERR_CONFIG_QUORUM);
+        require!(
+            MIN_QUORUM.contains(self.min_quorum.0),
+            ERR_CONFIG_MIN_QUORUM
+        );
         require!(
             PROPOSAL_THRESHOLD.contains(self.proposal_threshold.0),
             ERR_CONFIG_THRESHOLD
@@ -133,6 +162,7 @@ impl GovernanceConfig {
 pub struct ConfigBounds {
     pub voting_period_epochs: RuleBounds<u64>,
     pub quorum_bps: RuleBounds<u16>,
+    pub min_quorum: RuleBounds<U128>,
     pub proposal_threshold: RuleBounds<U128>,
     pub timelock_epochs: RuleBounds<u64>,
     pub grace_epochs: RuleBounds<u64>,
@@ -141,15 +171,16 @@ pub struct ConfigBounds {
 
 impl ConfigBounds {
     pub fn get() -> Self {
-        let t = PROPOSAL_THRESHOLD;
+        let json = |b: RuleBounds<u128>| RuleBounds {
+            min: U128(b.min),
+            max: U128(b.max),
+            default: U128(b.default),
+        };
         Self {
             voting_period_epochs: VOTING_PERIOD_EPOCHS,
             quorum_bps: QUORUM_BPS,
-            proposal_threshold: RuleBounds {
-                min: U128(t.min),
-                max: U128(t.max),
-                default: U128(t.default),
-            },
+            min_quorum: json(MIN_QUORUM),
+            proposal_threshold: json(PROPOSAL_THRESHOLD),
             timelock_epochs: TIMELOCK_EPOCHS,
             grace_epochs: GRACE_EPOCHS,
             guardian_term_epochs: GUARDIAN_TERM_EPOCHS,

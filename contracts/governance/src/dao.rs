@@ -8,12 +8,13 @@ use meta_common::actions::RouterAction;
 use meta_common::ext::{ext_router, ext_whitelist, GAS_FOR_ROUTER_ACTION, GAS_FOR_WHITELIST_CHECK};
 use near_sdk::json_types::U128;
 use near_sdk::serde_json::{self, Value};
-use near_sdk::{borsh, env, near, require, NearToken, Promise, PromiseError, PromiseOrValue};
+use near_sdk::{borsh, env, near, require, NearToken, Promise, PromiseOrValue};
 
 use crate::errors::*;
 use crate::events::GovernanceEvent;
 use crate::gas::*;
 use crate::proposal::*;
+use crate::reply::{bool_reply, Reply};
 use crate::storage::{self, Payment};
 use crate::{Governance, GovernanceExt, VoteChoiceRecord};
 
@@ -85,22 +86,25 @@ impl Governance {
 impl Governance {
     /// Creates a proposal. Caller: anyone whose META balance at the end of
     /// the previous block (the snapshot) reaches the proposal threshold
-    /// (`E_BELOW_THRESHOLD`).
+    /// (`E_BELOW_THRESHOLD`), while the supply at the snapshot reaches the
+    /// quorum floor (`E_QUORUM_UNREACHABLE`: below it no vote could pass).
     ///
     /// `proposal` is `{"description": "...", "kind": <ProposalKind>}`;
     /// unknown fields, unknown kinds and actions outside their hard bounds
     /// are rejected (`E_PROPOSAL_INPUT`, `E_PARAM_BOUNDS`, ...). The rules in
-    /// force are frozen into the proposal.
+    /// force and the quorum are frozen into the proposal.
     ///
     /// Deposit: the proposal's storage (about 0.003 NEAR plus the
     /// description at 0.00001 NEAR a byte), from the attached deposit, then
     /// the proposer's storage balance; the unused deposit is refunded.
     ///
     /// An added validator must be on the whitelist: the proposal is created
-    /// in a callback once the whitelist says so (attach at least 35 Tgas);
-    /// otherwise `proposal_rejected` is emitted, the storage paid is given
-    /// back, and the call returns `null`. Returns the new proposal's id;
-    /// emits `proposal_created`. Gas: ~10 Tgas without the whitelist.
+    /// in a callback once the whitelist answers exactly `true` (attach at
+    /// least `GAS_FOR_PROPOSE_WITH_WHITELIST`, 35 Tgas, `E_GAS` otherwise);
+    /// on any other answer `proposal_rejected` is emitted, the storage paid
+    /// is given back, and the call returns `null`. Returns the new
+    /// proposal's id; emits `proposal_created`. Gas: ~5 Tgas without the
+    /// whitelist.
     #[payable]
     pub fn propose(&mut self, proposal: Value) -> PromiseOrValue<Option<u64>> {
         let input: ProposalInput = serde_json::from_value(proposal)
@@ -132,6 +136,9 @@ impl Governance {
             ERR_BELOW_THRESHOLD
         );
         let supply = self.total_supply_at(snapshot_block);
+        let quorum = quorum_votes(supply, self.config.quorum_bps, self.config.min_quorum.0);
+        // Votes weigh snapshot balances, so For votes never exceed `supply`.
+        require!(supply >= quorum, ERR_QUORUM_UNREACHABLE);
         let proposal = Proposal {
             proposer: proposer.clone(),
             description: input.description,
@@ -139,7 +146,7 @@ impl Governance {
             rules: self.config.clone(),
             snapshot_block,
             snapshot_total_supply: U128(supply),
-            quorum_votes: U128(quorum_votes(supply, self.config.quorum_bps)),
+            quorum_votes: U128(quorum),
             start_epoch: 0,
             voting_ends_epoch: 0,
             tally: Tally::default(),
@@ -175,21 +182,23 @@ impl Governance {
     }
 
     /// Callback of `propose` for an added validator: creates the proposal
-    /// if the whitelist answered `true`; otherwise emits `proposal_rejected`,
+    /// if the whitelist answered exactly `true`; on any other answer (a
+    /// failed call, `false`, anything unparsable) emits `proposal_rejected`,
     /// returns the storage payment (deposit part as NEAR, storage-balance
-    /// part to the storage balance) and returns `null`. Private; never panics.
+    /// part to the storage balance) and returns `null`. Private; never
+    /// panics, whatever the whitelist replied (`reply`).
     #[private]
     pub fn on_proposal_whitelisted(
         &mut self,
         proposal: Proposal,
         paid_from_deposit: U128,
         paid_from_storage: U128,
-        #[callback_result] whitelisted: Result<bool, PromiseError>,
     ) -> Option<u64> {
-        let reason = match whitelisted {
-            Ok(true) => return Some(self.create_proposal(proposal)),
-            Ok(false) => "validator is not on the whitelist",
-            Err(_) => "whitelist call failed",
+        let reason = match bool_reply() {
+            Reply::True => return Some(self.create_proposal(proposal)),
+            Reply::False => "validator is not on the whitelist",
+            Reply::Failed => "whitelist call failed",
+            Reply::Unusable => "whitelist answer unusable",
         };
         GovernanceEvent::ProposalRejected {
             proposer: proposal.proposer.clone(),
@@ -286,10 +295,12 @@ impl Governance {
     /// proposal Executing (`proposal_executing`), re-checks the whitelist
     /// for an added validator, and calls the router's
     /// `apply_governance_action`; the callback marks it Executed only when
-    /// the router returns `true`, and otherwise puts it back to Queued
-    /// (`proposal_execution_failed`) so it can be retried until it expires.
-    /// Gas: at least 65 Tgas (85 Tgas for an added validator), `E_GAS`
-    /// otherwise. Resolves to whether the action was applied.
+    /// the router returns exactly `true`, and otherwise puts it back to
+    /// Queued (`proposal_execution_failed`) so it can be retried until it
+    /// expires. Gas: at least `GAS_FOR_EXECUTE`, 65 Tgas
+    /// (`GAS_FOR_EXECUTE_WITH_WHITELIST`, 85 Tgas, for an added
+    /// validator), `E_GAS` otherwise. Resolves to whether the action was
+    /// applied.
     pub fn execute(&mut self, proposal_id: u64) -> PromiseOrValue<bool> {
         let epoch = env::epoch_height();
         let proposal = self.proposal(proposal_id);
@@ -345,14 +356,11 @@ impl Governance {
     }
 
     /// Callback of the whitelist re-check in `execute`: calls the router if
-    /// the validator is still whitelisted, else restores the proposal to
-    /// Queued. Private; never panics.
+    /// the whitelist answered exactly `true`, else (a failed call, `false`,
+    /// anything unparsable) restores the proposal to Queued. Private; never
+    /// panics, whatever the whitelist replied (`reply`).
     #[private]
-    pub fn on_execute_whitelisted(
-        &mut self,
-        proposal_id: u64,
-        #[callback_result] whitelisted: Result<bool, PromiseError>,
-    ) -> PromiseOrValue<bool> {
+    pub fn on_execute_whitelisted(&mut self, proposal_id: u64) -> PromiseOrValue<bool> {
         let action = match self.proposals.get(&proposal_id) {
             Some(Proposal {
                 status: ProposalStatus::Executing,
@@ -361,27 +369,27 @@ impl Governance {
             }) => action.clone(),
             _ => return PromiseOrValue::Value(false),
         };
-        match whitelisted {
-            Ok(true) => PromiseOrValue::Promise(self.call_router(proposal_id, action)),
-            Ok(false) => {
-                self.restore_queued(proposal_id, "validator is no longer on the whitelist");
-                PromiseOrValue::Value(false)
-            }
-            Err(_) => {
-                self.restore_queued(proposal_id, "whitelist call failed");
-                PromiseOrValue::Value(false)
-            }
-        }
+        let reason = match bool_reply() {
+            Reply::True => return PromiseOrValue::Promise(self.call_router(proposal_id, action)),
+            Reply::False => "validator is no longer on the whitelist",
+            Reply::Failed => "whitelist call failed",
+            Reply::Unusable => "whitelist answer unusable",
+        };
+        self.restore_queued(proposal_id, reason);
+        PromiseOrValue::Value(false)
     }
 
-    /// Callback of the router call: Executed on `true`, else back to Queued.
-    /// Private; never panics.
+    /// Callback of the router call: Executed when the router answered
+    /// exactly `true`, else (a failed call, `false`, anything unparsable)
+    /// back to Queued, retryable until it expires. Private; never panics,
+    /// whatever the router replied (`reply`).
+    ///
+    /// Restoring after an answer that is not `true` is safe even if the
+    /// router did apply the action: applying it again either sets the same
+    /// weights, parameter or emission, or is refused by the router's own
+    /// checks (a validator already listed, already paused or removed).
     #[private]
-    pub fn on_execute_result(
-        &mut self,
-        proposal_id: u64,
-        #[callback_result] applied: Result<bool, PromiseError>,
-    ) -> bool {
+    pub fn on_execute_result(&mut self, proposal_id: u64) -> bool {
         let executing = self
             .proposals
             .get(&proposal_id)
@@ -389,19 +397,16 @@ impl Governance {
         if !executing {
             return false;
         }
-        match applied {
-            Ok(true) => {
+        let reason = match bool_reply() {
+            Reply::True => {
                 self.mark_executed(proposal_id);
-                true
+                return true;
             }
-            Ok(false) => {
-                self.restore_queued(proposal_id, "router refused the action");
-                false
-            }
-            Err(_) => {
-                self.restore_queued(proposal_id, "router call failed");
-                false
-            }
-        }
+            Reply::False => "router refused the action",
+            Reply::Failed => "router call failed",
+            Reply::Unusable => "router answer unusable",
+        };
+        self.restore_queued(proposal_id, reason);
+        false
     }
 }

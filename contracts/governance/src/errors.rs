@@ -7,6 +7,7 @@ pub const ERR_ALREADY_INITIALIZED: &str =
 pub const ERR_CONFIG_VOTING_PERIOD: &str =
     "E_CONFIG_VOTING_PERIOD: voting_period_epochs outside its hard bounds";
 pub const ERR_CONFIG_QUORUM: &str = "E_CONFIG_QUORUM: quorum_bps outside its hard bounds";
+pub const ERR_CONFIG_MIN_QUORUM: &str = "E_CONFIG_MIN_QUORUM: min_quorum outside its hard bounds";
 pub const ERR_CONFIG_THRESHOLD: &str =
     "E_CONFIG_THRESHOLD: proposal_threshold outside its hard bounds";
 pub const ERR_CONFIG_TIMELOCK: &str = "E_CONFIG_TIMELOCK: timelock_epochs outside its hard bounds";
@@ -47,6 +48,8 @@ pub const ERR_GUARDIAN_TERM: &str = "E_GUARDIAN_TERM: term_epochs outside its ha
 pub const ERR_NO_SNAPSHOT: &str = "E_NO_SNAPSHOT: there is no block before the current one";
 pub const ERR_BELOW_THRESHOLD: &str =
     "E_BELOW_THRESHOLD: the proposer's voting power at the snapshot is below the proposal threshold";
+pub const ERR_QUORUM_UNREACHABLE: &str =
+    "E_QUORUM_UNREACHABLE: the supply at the snapshot is below the quorum floor, so no vote could pass";
 pub const ERR_UNKNOWN_PROPOSAL: &str = "E_UNKNOWN_PROPOSAL: no proposal has this id";
 
 // Voting.
@@ -67,5 +70,3 @@ pub const ERR_NOT_QUEUED: &str = "E_NOT_QUEUED: the proposal is not queued";
 // Guardian.
 pub const ERR_NOT_GUARDIAN: &str = "E_NOT_GUARDIAN: only the guardian may cancel";
 pub const ERR_GUARDIAN_EXPIRED: &str = "E_GUARDIAN_EXPIRED: the guardian's mandate has lapsed";
-pub const ERR_GUARDIAN_CHANGE: &str =
-    "E_GUARDIAN_CHANGE: the guardian cannot cancel a proposal that sets the guardian";

@@ -56,8 +56,9 @@ pub enum GovernanceEvent {
         snapshot_block: u64,
         voting_ends_epoch: u64,
     },
-    /// An add-validator proposal the whitelist did not confirm; no proposal
-    /// exists and the storage deposit went back to the proposer.
+    /// An add-validator proposal the whitelist did not confirm with an
+    /// exact `true`; no proposal exists and the storage payment went back
+    /// to the proposer.
     #[event_version("1.0.0")]
     ProposalRejected {
         proposer: AccountId,
@@ -77,8 +78,9 @@ pub enum GovernanceEvent {
     ProposalExecuting { proposal_id: u64 },
     #[event_version("1.0.0")]
     ProposalExecuted { proposal_id: u64 },
-    /// The router (or the whitelist re-check) refused; the proposal is
-    /// Queued again and may be retried until it expires.
+    /// The router (or the whitelist re-check) refused, failed or answered
+    /// anything but `true`; the proposal is Queued again and may be
+    /// retried until it expires.
     #[event_version("1.0.0")]
     ProposalExecutionFailed { proposal_id: u64, reason: String },
     #[event_version("1.0.0")]

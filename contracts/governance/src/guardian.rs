@@ -1,13 +1,20 @@
 //! The guardian: an account that may cancel a queued proposal and do
 //! nothing else. Its mandate lapses at `expires_at_epoch` unless a passed
-//! proposal renews it. It cannot cancel a proposal that sets the guardian,
-//! so holders can always replace a guardian that abuses its veto.
+//! proposal renews it.
+//!
+//! It may cancel any queued proposal, one that replaces it included. A
+//! guardian that could not would be disarmed by any majority willing to
+//! replace it first and queue its real action after the change executed.
+//! A guardian that abuses its veto can only delay: it moves no funds, the
+//! router runs on unchanged, and holders outlast it, since its mandate
+//! lapses (at most `GUARDIAN_TERM_EPOCHS.max` epochs after it was set) and
+//! only a vote renews it.
 
 use near_sdk::{env, near, require, AccountId};
 
 use crate::errors::*;
 use crate::events::GovernanceEvent;
-use crate::proposal::{ProposalKind, ProposalState, ProposalStatus};
+use crate::proposal::{ProposalState, ProposalStatus};
 use crate::{require_one_yocto, Governance, GovernanceExt};
 
 #[near(serializers = [json, borsh])]
@@ -35,10 +42,10 @@ impl Governance {
 
 #[near]
 impl Governance {
-    /// Cancels a Queued proposal. Caller: the guardian, while its mandate
-    /// holds (`E_NOT_GUARDIAN`, `E_GUARDIAN_EXPIRED`), with exactly 1
-    /// yoctoNEAR attached. Only Queued proposals (`E_NOT_QUEUED`), and never
-    /// one that sets the guardian (`E_GUARDIAN_CHANGE`). Gas: ~3 Tgas.
+    /// Cancels a Queued proposal, of any kind (one that replaces the
+    /// guardian included). Caller: the guardian, while its mandate holds
+    /// (`E_NOT_GUARDIAN`, `E_GUARDIAN_EXPIRED`), with exactly 1 yoctoNEAR
+    /// attached. Only Queued proposals (`E_NOT_QUEUED`). Gas: ~3 Tgas.
     /// Emits `proposal_cancelled`.
     #[payable]
     pub fn cancel(&mut self, proposal_id: u64) {
@@ -59,10 +66,6 @@ impl Governance {
         if state != ProposalState::Queued {
             env::panic_str(&format!("{ERR_NOT_QUEUED} (state {state:?})"));
         }
-        require!(
-            !matches!(proposal.kind, ProposalKind::SetGuardian { .. }),
-            ERR_GUARDIAN_CHANGE
-        );
         proposal.status = ProposalStatus::Cancelled;
         GovernanceEvent::ProposalCancelled {
             proposal_id,

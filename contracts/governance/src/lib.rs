@@ -9,7 +9,7 @@
 //! Modules: `ledger` (balances and checkpoints), `storage` (who pays for
 //! records, NEP-145), `token` (NEP-141, NEP-148, minting), `proposal` (the
 //! proposal types and their state), `dao` (propose, vote, queue, execute),
-//! `guardian`, `views`.
+//! `reply` (reading a callee's answer in a callback), `guardian`, `views`.
 
 use near_sdk::store::{LookupMap, Vector};
 use near_sdk::{env, near, require, AccountId, BorshStorageKey, PanicOnDefault};
@@ -22,6 +22,7 @@ pub mod gas;
 mod guardian;
 mod ledger;
 pub mod proposal;
+mod reply;
 pub mod storage;
 pub mod token;
 mod views;

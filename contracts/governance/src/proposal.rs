@@ -115,7 +115,8 @@ pub struct Proposal {
     /// Votes weigh the balance at the end of this block (creation - 1).
     pub snapshot_block: u64,
     pub snapshot_total_supply: U128,
-    /// For votes needed: `quorum_bps` of the snapshot supply, rounded up.
+    /// For votes needed: `quorum_bps` of the snapshot supply, rounded up,
+    /// and at least `rules.min_quorum`.
     pub quorum_votes: U128,
     pub start_epoch: u64,
     /// Voting is open while the epoch is below this.
@@ -126,11 +127,12 @@ pub struct Proposal {
     pub eta_epoch: u64,
 }
 
-/// For votes needed for a quorum of `bps` of `supply`, rounded up.
-pub fn quorum_votes(supply: u128, bps: u16) -> u128 {
+/// For votes needed: `bps` of `supply` rounded up, and never less than
+/// `floor`.
+pub fn quorum_votes(supply: u128, bps: u16, floor: u128) -> u128 {
     let d = u128::from(BPS_DENOMINATOR);
     // supply <= META_TOTAL_SUPPLY_CAP (1e33), so the product stays < 1e37.
-    (supply * u128::from(bps)).div_ceil(d)
+    (supply * u128::from(bps)).div_ceil(d).max(floor)
 }
 
 impl Proposal {

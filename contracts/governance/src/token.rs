@@ -11,7 +11,7 @@ use near_sdk::{env, ext_contract, near, require, AccountId, PromiseOrValue};
 
 use crate::errors::*;
 use crate::events::{emit_burn, emit_mint, emit_transfer};
-use crate::gas::{GAS_FOR_FT_TRANSFER_CALL, GAS_FOR_RESOLVE_TRANSFER};
+use crate::gas::{FT_TRANSFER_CALL_OWN_WORK, GAS_FOR_FT_TRANSFER_CALL, GAS_FOR_RESOLVE_TRANSFER};
 use crate::storage::{self, Payment, STORAGE_DEPOSIT_MIN, SUPPLY_CHECKPOINT_BYTES};
 use crate::{require_one_yocto, Governance, GovernanceExt};
 
@@ -102,9 +102,14 @@ impl Governance {
     /// NEP-141 transfer and call. As `ft_transfer`, then calls the
     /// receiver's `ft_on_transfer` and refunds what it returns unused in
     /// `ft_resolve_transfer`. Also sets aside storage for the refund's two
-    /// checkpoints, giving back what the refund does not use. Gas: at least
-    /// 35 Tgas plus what the receiver needs. Emits `ft_transfer` (and another
-    /// for a refund, or `ft_burn` if the sender unregistered meanwhile).
+    /// checkpoints, giving back what the refund does not use.
+    ///
+    /// Gas: at least `GAS_FOR_FT_TRANSFER_CALL`, 35 Tgas (`E_GAS`
+    /// otherwise). The receiver gets everything attached but this call's
+    /// own work (10 Tgas) and the resolve's budget (10 Tgas): 15 Tgas at
+    /// the minimum, plus any gas left unused. Emits `ft_transfer` (and
+    /// another for a refund, or `ft_burn` if the sender unregistered
+    /// meanwhile).
     #[payable]
     pub fn ft_transfer_call(
         &mut self,
@@ -119,8 +124,12 @@ impl Governance {
         self.transfer(&sender_id, &receiver_id, amount.0, memo);
         let mut reserve = Payment::new(sender_id.clone(), 0);
         self.charge(&mut reserve, Self::refund_reserve(&sender_id, &receiver_id));
+        // The guard above keeps this at least GAS_FOR_FT_ON_TRANSFER_MIN.
+        let receiver_gas = env::prepaid_gas()
+            .saturating_sub(FT_TRANSFER_CALL_OWN_WORK)
+            .saturating_sub(GAS_FOR_RESOLVE_TRANSFER);
         ext_ft_receiver::ext(receiver_id.clone())
-            .with_static_gas(GAS_FOR_FT_TRANSFER_CALL.saturating_sub(GAS_FOR_RESOLVE_TRANSFER))
+            .with_static_gas(receiver_gas)
             .ft_on_transfer(sender_id.clone(), amount, msg)
             .then(
                 Self::ext(env::current_account_id())
@@ -133,7 +142,9 @@ impl Governance {
 
     /// NEP-141 callback of `ft_transfer_call`: returns the amount the
     /// receiver kept, moving the unused rest back to the sender (or burning
-    /// it if the sender has unregistered). Private; never panics.
+    /// it if the sender has unregistered). Private; never panics, and
+    /// reads at most 48 bytes of the receiver's reply, so no reply can
+    /// exhaust its budget (`GAS_FOR_RESOLVE_TRANSFER`).
     #[private]
     pub fn ft_resolve_transfer(
         &mut self,

@@ -6,7 +6,7 @@ use meta_common::pool_state::accrued_reward;
 use near_sdk::json_types::U128;
 use near_sdk::{env, near, require, AccountId, NearToken, Promise};
 
-use crate::config::UNSTAKE_WAIT_EPOCHS;
+use crate::config::{MIN_FIRST_DEPOSIT, UNSTAKE_WAIT_EPOCHS};
 use crate::errors::*;
 use crate::events::{log_deposit, log_withdraw, Event};
 use crate::MetaPool;
@@ -78,6 +78,10 @@ impl MetaPool {
     /// pool.
     pub(crate) fn internal_deposit(&mut self, account_id: &AccountId, amount: u128) {
         require!(amount > 0, ERR_ZERO_AMOUNT);
+        require!(
+            amount >= MIN_FIRST_DEPOSIT || self.accounts.contains_key(account_id),
+            ERR_FIRST_DEPOSIT_TOO_SMALL
+        );
         let mut account = self.account(account_id);
         account.unstaked += amount;
         let unstaked = account.unstaked;
@@ -132,12 +136,16 @@ impl MetaPool {
     /// being staked again, and puts it behind the shares it now buys.
     ///
     /// Which claim bucket pays decides whether anyone else waits longer:
-    /// - an account whose balance is available had it in the reserve, so the
-    ///   reserve pays first (its NEAR becomes buffered stake);
-    /// - an account still waiting draws first on claims not yet requested
-    ///   (`to_unstake`: the NEAR simply stays staked), then on NEAR already
-    ///   unstaked for claims (it becomes stake in transit), and on the reserve
-    ///   last, so the available balances of others stay covered.
+    /// - claims not yet requested (`to_unstake`) pay first, for everyone:
+    ///   the NEAR simply stays staked and nobody's availability depends on
+    ///   it (the claims it backed are then backed by what the staker leaves
+    ///   in the reserve or the earmarks);
+    /// - then an account whose balance is available draws on the reserve
+    ///   (its NEAR becomes buffered stake); "available" only means the
+    ///   epoch has come, so drawing the reserve before `to_unstake` could
+    ///   take the backing of someone else's available balance;
+    /// - then NEAR already unstaked for claims (it becomes stake in
+    ///   transit), and the reserve last.
     ///
     /// Claims taken by an unstake call in flight cannot be drawn on; if the
     /// rest does not cover `amount` the call is refused.
@@ -148,11 +156,10 @@ impl MetaPool {
             .saturating_add(b.to_unstake)
             .saturating_add(b.earmarked);
         require!(drawable >= amount, ERR_FUNDS_IN_FLIGHT);
-        let mut left = amount;
+        let mut left = self.draw_to_unstake(amount);
         if available {
             left = self.draw_reserve(left);
         }
-        left = self.draw_to_unstake(left);
         left = self.draw_earmarks(left);
         left = self.draw_reserve(left);
         debug_assert_eq!(left, 0);

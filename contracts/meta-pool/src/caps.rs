@@ -1,6 +1,12 @@
 //! Targets and caps: how much stake each validator should hold and how much
 //! more it may take. Pure functions; the network figures are passed in so
 //! views and operations share them and tests can set them.
+//!
+//! `env::validator_stake` and `env::validator_total_stake` cost ~0.9 Tgas
+//! each, so planning never calls them: each validator's network stake is
+//! read once at its sync (it is constant within an epoch, and only
+//! validators synced this epoch are acted on) and the network's total once
+//! an epoch (`CachedNetwork`).
 
 use meta_common::shares::mul_div_down;
 
@@ -15,15 +21,19 @@ pub trait NetworkStake {
     fn total(&self) -> u128;
 }
 
-/// The chain's figures, read through the host.
-pub struct HostNetwork;
+/// The chain's figures as the router cached them: each validator's stake
+/// as read at its last sync (`Validator::network_stake`) and the total as
+/// read at the epoch's first sync.
+pub struct CachedNetwork {
+    pub total: u128,
+}
 
-impl NetworkStake for HostNetwork {
+impl NetworkStake for CachedNetwork {
     fn stake_of(&self, v: &Validator) -> u128 {
-        near_sdk::env::validator_stake(&v.account_id).as_yoctonear()
+        v.network_stake
     }
     fn total(&self) -> u128 {
-        near_sdk::env::validator_total_stake().as_yoctonear()
+        self.total
     }
 }
 
@@ -49,6 +59,9 @@ pub fn stake_room(
     net: &dyn NetworkStake,
     now: u64,
 ) -> u128 {
+    if v.stale_epoch == Some(now) {
+        return 0;
+    }
     let share_room = validator_cap(total_staked, params).saturating_sub(v.staked);
     let limit = bps_of(net.total(), params.max_network_share_bps);
     let network_room = limit

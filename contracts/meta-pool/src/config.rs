@@ -19,6 +19,10 @@ pub const ONE_NEAR: u128 = 10u128.pow(24);
 /// events.
 pub const MIN_SEED: u128 = ONE_NEAR;
 
+/// Blocks in an epoch on mainnet and testnet: `meta_per_epoch` is emitted
+/// over this many blocks, continuously.
+pub const EPOCH_BLOCKS: u64 = 43_200;
+
 /// Epochs a staking pool keeps unstaked NEAR locked (the protocol's 3 plus
 /// the pool's 1).
 pub const NUM_EPOCHS_TO_UNLOCK: u64 = 4;
@@ -54,10 +58,28 @@ pub const SYNC_LOSS_TOLERANCE: u128 = 1_000_000_000_000;
 /// a new unstake there would restart a wait someone is owed.
 pub const UNSTAKED_DUST: u128 = 1_000_000;
 
+/// Epochs past the pools' unlock after which earmarks not yet collected
+/// (the validator cannot be synced, or its withdrawals fail) are released
+/// back to the claims backlog, so another validator serves those claims.
+pub const EARMARK_OVERDUE_EPOCHS: u64 = 2;
+
 /// Epochs a stake the router adds takes to show in `env::validator_stake`
 /// (proposals of epoch T shape the validator set of T+2); the network cap
 /// counts the router's additions over this window on top of what it reads.
 pub const NETWORK_STAKE_LAG_EPOCHS: u64 = 3;
+
+/// Least liquid stake. The router pays sNEAR's registration of a new holder
+/// (1.54 mNEAR) from its own funds and cannot tell whether sNEAR knows the
+/// staker; with a floor of 0.1 NEAR the registration is at most 1.5% of
+/// any liquid stake, and a stake-unregister loop that recovers the
+/// registration needs 0.1 NEAR per cycle locked through the unstake wait.
+pub const MIN_LIQUID_STAKE: u128 = ONE_NEAR / 10;
+
+/// Least deposit that creates an account record. The router pays the
+/// record's storage (~200 bytes, 2 mNEAR): a floor fifty times that keeps
+/// dust deposits from spending its own funds. Lockups and wallets deposit
+/// far more; an account with a record may deposit any positive amount.
+pub const MIN_FIRST_DEPOSIT: u128 = ONE_NEAR / 10;
 
 /// Own funds the router must keep free before it lets storage grow (a new
 /// account record is ~200 bytes, 0.002 NEAR).

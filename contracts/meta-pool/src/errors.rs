@@ -10,7 +10,7 @@ pub const ERR_ALREADY_INITIALIZED: &str =
     "E_ALREADY_INITIALIZED: the router is already initialised";
 pub const ERR_SEED_TOO_SMALL: &str = "E_SEED_TOO_SMALL: attach at least the minimum seed to new";
 pub const ERR_BAD_LOCKUP_SUFFIX: &str =
-    "E_BAD_LOCKUP_SUFFIX: the lockup suffix must be a valid account id without a leading dot";
+    "E_BAD_LOCKUP_SUFFIX: the lockup suffix must be a valid sub-account id (e.g. lockup.near) without a leading dot";
 
 // Authorisation.
 pub const ERR_NOT_GOVERNANCE: &str =
@@ -24,6 +24,10 @@ pub const ERR_NOT_ENOUGH_UNSTAKED: &str = "E_NOT_ENOUGH_UNSTAKED: not enough uns
 pub const ERR_NOT_ENOUGH_STAKED: &str = "E_NOT_ENOUGH_STAKED: not enough staked balance";
 pub const ERR_STAKE_TOO_SMALL: &str =
     "E_STAKE_TOO_SMALL: the amount is worth less than one share at the current price";
+pub const ERR_LIQUID_STAKE_TOO_SMALL: &str =
+    "E_LIQUID_STAKE_TOO_SMALL: a liquid stake must be at least 0.1 NEAR (the router pays sNEAR's storage for new holders)";
+pub const ERR_FIRST_DEPOSIT_TOO_SMALL: &str =
+    "E_FIRST_DEPOSIT_TOO_SMALL: an account's first deposit must be at least 0.1 NEAR (the router pays its record's storage)";
 pub const ERR_NOT_AVAILABLE: &str =
     "E_NOT_AVAILABLE: the unstaked balance is not yet available due to the unstaking delay";
 pub const ERR_RESERVE_SHORT: &str =

@@ -116,6 +116,12 @@ pub enum Event<'a> {
         seed_shares_burnt: U128,
         reason: &'a str,
     },
+    /// Earmarks overdue at a validator went back to the claims backlog.
+    #[event_version("1.0.0")]
+    EarmarksReleased {
+        validator_id: &'a AccountId,
+        amount: U128,
+    },
     /// The protocol fee's sNEAR landed at the treasury.
     #[event_version("1.0.0")]
     FeeMinted {
@@ -143,7 +149,7 @@ pub enum Event<'a> {
     RewardIndexAdvanced {
         reward_index: U128,
         epoch_height: u64,
-        epochs: u64,
+        blocks: u64,
     },
     #[event_version("1.0.0")]
     ValidatorAdded {

@@ -27,10 +27,21 @@ pub const GAS_ON_MINT: Gas = Gas::from_tgas(10);
 pub const GAS_ON_BURN: Gas = Gas::from_tgas(10);
 /// `ft_balance_of` on sNEAR: one storage read.
 pub const GAS_FOR_FT_BALANCE_OF: Gas = Gas::from_tgas(5);
-/// `on_unstake_all_balance`: its own bookkeeping (5 Tgas) plus the burn it
-/// starts and that burn's callback.
-pub const GAS_ON_UNSTAKE_ALL_BALANCE: Gas =
-    Gas::from_tgas(5 + GAS_FOR_SNEAR_MINT_BURN.as_tgas() + GAS_ON_BURN.as_tgas());
+/// A mint or burn on sNEAR: the pool-state push batched before it (see
+/// `snear_calls`) and the mint or burn itself.
+pub const GAS_FOR_SNEAR_BATCH: Gas =
+    Gas::from_tgas(GAS_FOR_SNEAR_POOL_STATE.as_tgas() + GAS_FOR_SNEAR_MINT_BURN.as_tgas());
+
+/// `on_unstake_all_balance`'s own work: parsing the balance and building
+/// the burn batch (with the pool state it pushes).
+pub const GAS_ON_UNSTAKE_ALL_BALANCE_OWN: Gas = Gas::from_tgas(10);
+/// `on_unstake_all_balance`: its own work plus the burn it starts and that
+/// burn's callback.
+pub const GAS_ON_UNSTAKE_ALL_BALANCE: Gas = Gas::from_tgas(
+    GAS_ON_UNSTAKE_ALL_BALANCE_OWN.as_tgas()
+        + GAS_FOR_SNEAR_BATCH.as_tgas()
+        + GAS_ON_BURN.as_tgas(),
+);
 
 /// `on_whitelist_checked`: reads and rewrites the validator list (at most
 /// `MAX_VALIDATORS` records, ~20 KB) and emits an event.
@@ -44,33 +55,45 @@ pub const GAS_ON_LOCKUP_CLAIM: Gas = Gas::from_tgas(10);
 /// write of the validator list (~20 KB at the maximum size, ~2 Tgas with
 /// deserialisation), totals, events. 20 Tgas leaves a wide margin.
 pub const GAS_ON_VALIDATOR_CALL: Gas = Gas::from_tgas(20);
+/// What a callback keeps for planning whether more work is pending
+/// (targets over up to `MAX_VALIDATORS`, no host calls); short of it the
+/// callback answers `true` without planning.
+pub const GAS_FOR_PLANNING: Gas = Gas::from_tgas(8);
+
 /// `on_fee_mint`: totals and an event.
 pub const GAS_ON_FEE_MINT: Gas = Gas::from_tgas(5);
 /// `on_pool_state_pushed`: one field and an event.
 pub const GAS_ON_POOL_STATE_PUSH: Gas = Gas::from_tgas(5);
 /// `on_sync`: the validator-call budget for its own bookkeeping, plus the
-/// treasury fee mint and its callback, plus the pool-state push and its
-/// callback, which it starts.
+/// treasury fee mint (batched after a push) and its callback, plus the
+/// pool-state push and its callback, which it starts.
 pub const GAS_ON_SYNC: Gas = Gas::from_tgas(
     GAS_ON_VALIDATOR_CALL.as_tgas()
-        + GAS_FOR_SNEAR_MINT_BURN.as_tgas()
+        + GAS_FOR_SNEAR_BATCH.as_tgas()
         + GAS_ON_FEE_MINT.as_tgas()
         + GAS_FOR_SNEAR_POOL_STATE.as_tgas()
         + GAS_ON_POOL_STATE_PUSH.as_tgas(),
 );
 
-/// Prepaid gas a liquid `stake`/`deposit_and_stake` needs: the mint, its
-/// callback and the router's own work. 35 Tgas.
+/// `on_ping`: notes whether the pool's `ping` succeeded and starts the
+/// `get_account` read with `on_sync` after it, passing both their budgets on.
+pub const GAS_ON_PING: Gas =
+    Gas::from_tgas(GAS_FOR_POOL_VIEW.as_tgas() + GAS_ON_SYNC.as_tgas() + GAS_ON_PING_OWN.as_tgas());
+/// `on_ping`'s own work: a result check and two promises.
+pub const GAS_ON_PING_OWN: Gas = Gas::from_tgas(5);
+
+/// Prepaid gas a liquid `stake`/`deposit_and_stake` needs: the mint (with
+/// its pool-state push), its callback and the router's own work. 40 Tgas.
 pub const GAS_LIQUID_STAKE: Gas = Gas::from_tgas(
-    GAS_FOR_SNEAR_MINT_BURN.as_tgas() + GAS_ON_MINT.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
+    GAS_FOR_SNEAR_BATCH.as_tgas() + GAS_ON_MINT.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
 );
-/// Prepaid gas a liquid `unstake` needs: the burn, its callback and the
-/// router's own work. 35 Tgas.
+/// Prepaid gas a liquid `unstake` needs: the burn (with its pool-state
+/// push), its callback and the router's own work. 40 Tgas.
 pub const GAS_LIQUID_UNSTAKE: Gas = Gas::from_tgas(
-    GAS_FOR_SNEAR_MINT_BURN.as_tgas() + GAS_ON_BURN.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
+    GAS_FOR_SNEAR_BATCH.as_tgas() + GAS_ON_BURN.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
 );
 /// Prepaid gas a liquid `unstake_all` needs: the balance read, its callback
-/// (which carries the burn) and the router's own work. 50 Tgas.
+/// (which carries the burn) and the router's own work. 60 Tgas.
 pub const GAS_LIQUID_UNSTAKE_ALL: Gas = Gas::from_tgas(
     GAS_FOR_FT_BALANCE_OF.as_tgas()
         + GAS_ON_UNSTAKE_ALL_BALANCE.as_tgas()
@@ -86,13 +109,10 @@ pub const GAS_ADD_VALIDATOR: Gas = Gas::from_tgas(
     GAS_FOR_WHITELIST_CHECK.as_tgas() + GAS_ON_WHITELIST.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
 );
 /// Prepaid gas `epoch_sync` needs: the pool's `ping` (a mutating call with
-/// its restake, the stake-call budget), `get_account`, the callback and the
-/// router's own work. 120 Tgas.
+/// its restake, the stake-call budget), `on_ping` (which carries
+/// `get_account` and `on_sync`) and the router's own work. 130 Tgas.
 pub const GAS_EPOCH_SYNC: Gas = Gas::from_tgas(
-    GAS_FOR_POOL_STAKE_CALL.as_tgas()
-        + GAS_FOR_POOL_VIEW.as_tgas()
-        + GAS_ON_SYNC.as_tgas()
-        + GAS_FOR_OWN_WORK.as_tgas(),
+    GAS_FOR_POOL_STAKE_CALL.as_tgas() + GAS_ON_PING.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
 );
 /// Prepaid gas `epoch_stake`, `epoch_unstake`, `epoch_withdraw` and
 /// `epoch_rebalance` need. 85 Tgas; keepers attach 100 Tgas or more.

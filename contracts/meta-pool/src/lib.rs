@@ -33,6 +33,7 @@ pub mod gas;
 pub mod governance;
 pub mod liquid;
 pub mod lockup;
+pub mod snear_calls;
 pub mod staking_pool_api;
 pub mod validators;
 pub mod views;
@@ -72,8 +73,8 @@ pub struct MetaPool {
     meta_per_epoch: u128,
     /// Cumulative META per share, scaled by `REWARD_INDEX_SCALE`.
     reward_index: u128,
-    /// Epoch the index was last advanced to.
-    index_epoch: u64,
+    /// Block the index was last advanced to.
+    index_block: u64,
     books: Books,
     /// Accounts with a router-held balance: unstaked NEAR, lockup shares or
     /// unclaimed lockup META. Iterable for `get_accounts`.
@@ -88,6 +89,9 @@ pub struct MetaPool {
     /// Rebalancing moved `rebalance_moved` in epoch `rebalance_epoch`.
     rebalance_epoch: u64,
     rebalance_moved: u128,
+    /// `(epoch, env::validator_total_stake())`, read at the epoch's first
+    /// sync (see `caps`).
+    network_total: (u64, u128),
 }
 
 #[near]
@@ -119,8 +123,11 @@ impl MetaPool {
         require!(!env::state_exists(), ERR_ALREADY_INITIALIZED);
         let seed = env::attached_deposit().as_yoctonear();
         require!(seed >= MIN_SEED, ERR_SEED_TOO_SMALL);
+        // A top-level suffix ("near") would make every account under it a
+        // lockup; lockup masters are sub-accounts ("lockup.near").
         require!(
-            lockup_account_suffix.parse::<AccountId>().is_ok(),
+            lockup_account_suffix.parse::<AccountId>().is_ok()
+                && lockup_account_suffix.contains('.'),
             ERR_BAD_LOCKUP_SUFFIX
         );
         let meta_per_epoch = meta_per_epoch.map_or(0, |m| m.0);
@@ -148,7 +155,7 @@ impl MetaPool {
             params: Params::default(),
             meta_per_epoch,
             reward_index: 0,
-            index_epoch: env::epoch_height(),
+            index_block: env::block_height(),
             books: Books::seeded(seed),
             accounts: IterableMap::new(StorageKey::Accounts),
             validators: Lazy::new(StorageKey::Validators, Vec::new()),
@@ -156,6 +163,7 @@ impl MetaPool {
             pushed_epoch: None,
             rebalance_epoch: 0,
             rebalance_moved: 0,
+            network_total: (0, 0),
         }
     }
 }
@@ -172,35 +180,39 @@ impl MetaPool {
 
     /// The reward index as `advance_index` would make it now.
     pub(crate) fn current_reward_index(&self) -> u128 {
-        let now = env::epoch_height();
-        if now <= self.index_epoch {
+        let now = env::block_height();
+        if now <= self.index_block {
             return self.reward_index;
         }
         self.reward_index.saturating_add(index_increment(
             self.meta_per_epoch,
-            now - self.index_epoch,
+            now - self.index_block,
             self.books.total_shares,
         ))
     }
 
-    /// Moves the reward index over the epochs since it last moved, at the
+    /// Moves the reward index over the blocks since it last moved, at the
     /// current emission over the current shares. Every state-changing method
     /// calls it first, so an increment always uses the shares that existed
-    /// through the epochs it covers (as far as the router can tell).
+    /// through the blocks it covers (as far as the router can tell).
+    ///
+    /// Emission is continuous (`meta_per_epoch` over `EPOCH_BLOCKS`), not a
+    /// step when an epoch begins: a holder who holds only around a push
+    /// earns only the blocks it held, never a whole epoch.
     pub(crate) fn advance_index(&mut self) {
-        let now = env::epoch_height();
-        if now <= self.index_epoch {
+        let now = env::block_height();
+        if now <= self.index_block {
             return;
         }
-        let epochs = now - self.index_epoch;
+        let blocks = now - self.index_block;
         let index = self.current_reward_index();
-        self.index_epoch = now;
+        self.index_block = now;
         if index != self.reward_index {
             self.reward_index = index;
             Event::RewardIndexAdvanced {
                 reward_index: U128(index),
-                epoch_height: now,
-                epochs,
+                epoch_height: env::epoch_height(),
+                blocks,
             }
             .emit();
         }
@@ -247,16 +259,16 @@ impl MetaPool {
     }
 }
 
-/// `meta_per_epoch * epochs * SCALE / total_shares`, rounded down, in 256
-/// bits; saturates (no u128 index could hold more).
-pub(crate) fn index_increment(meta_per_epoch: u128, epochs: u64, total_shares: u128) -> u128 {
+/// `meta_per_epoch * blocks / EPOCH_BLOCKS * SCALE / total_shares`,
+/// rounded down, in 256 bits; saturates (no u128 index could hold more).
+pub(crate) fn index_increment(meta_per_epoch: u128, blocks: u64, total_shares: u128) -> u128 {
     use meta_common::pool_state::REWARD_INDEX_SCALE;
     use meta_common::U256;
     if total_shares == 0 || meta_per_epoch == 0 {
         return 0;
     }
-    let v = U256::from(meta_per_epoch) * U256::from(epochs) * U256::from(REWARD_INDEX_SCALE)
-        / U256::from(total_shares);
+    let v = U256::from(meta_per_epoch) * U256::from(blocks) * U256::from(REWARD_INDEX_SCALE)
+        / (U256::from(total_shares) * U256::from(config::EPOCH_BLOCKS));
     if v.bits() > 128 {
         u128::MAX
     } else {

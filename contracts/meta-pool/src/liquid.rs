@@ -14,13 +14,14 @@
 //! it in a second step: a transfer between the two makes the burn fail and
 //! nothing changes (the holder simply calls again).
 
-use meta_common::ext::{ext_snear, GAS_FOR_SNEAR_MINT_BURN, SNEAR_REGISTRATION_DEPOSIT};
+use meta_common::ext::SNEAR_REGISTRATION_DEPOSIT;
 use near_sdk::json_types::U128;
 use near_sdk::{
     env, ext_contract, near, require, AccountId, Promise, PromiseError, PromiseOrValue,
 };
 
-use crate::epoch::RawResult;
+use crate::config::MIN_LIQUID_STAKE;
+use crate::epoch::{landed, RawResult};
 use crate::errors::*;
 use crate::events::{log_stake, log_unstake, Event, ShareLine};
 use crate::gas::{GAS_FOR_FT_BALANCE_OF, GAS_ON_BURN, GAS_ON_MINT, GAS_ON_UNSTAKE_ALL_BALANCE};
@@ -50,7 +51,7 @@ impl MetaPool {
         let b = &mut self.books;
         b.mint_in_flight_shares = b.mint_in_flight_shares.saturating_sub(shares.0);
         let mut account = self.account(&account_id);
-        if result.is_ok() {
+        if landed(&result) {
             self.books.snear_supply = self.books.snear_supply.saturating_add(shares.0);
             log_stake(&ShareLine {
                 account_id: &account_id,
@@ -127,7 +128,7 @@ impl MetaPool {
         self.advance_index();
         let b = &mut self.books;
         b.burn_in_flight_shares = b.burn_in_flight_shares.saturating_sub(shares.0);
-        if result.is_err() {
+        if !landed(&result) {
             Event::BurnFailed {
                 account_id: &account_id,
                 shares,
@@ -171,6 +172,7 @@ impl MetaPool {
         amount: u128,
         shares: u128,
     ) -> Promise {
+        require!(amount >= MIN_LIQUID_STAKE, ERR_LIQUID_STAKE_TOO_SMALL);
         self.require_own_funds(SNEAR_REGISTRATION_DEPOSIT.as_yoctonear());
         self.books.mint_in_flight_shares += shares;
         Event::MintAttempt {
@@ -179,10 +181,7 @@ impl MetaPool {
             shares: U128(shares),
         }
         .emit();
-        ext_snear::ext(self.snear_account_id.clone())
-            .with_attached_deposit(SNEAR_REGISTRATION_DEPOSIT)
-            .with_static_gas(GAS_FOR_SNEAR_MINT_BURN)
-            .mint(account_id.clone(), U128(shares))
+        self.snear_mint(&account_id, shares, SNEAR_REGISTRATION_DEPOSIT)
             .then(
                 Self::ext(env::current_account_id())
                     .with_static_gas(GAS_ON_MINT)
@@ -193,6 +192,7 @@ impl MetaPool {
     /// Starts a liquid unstake of `amount`: burns the shares it costs.
     pub(crate) fn liquid_unstake(&mut self, account_id: AccountId, amount: u128) -> Promise {
         require!(amount > 0, ERR_ZERO_AMOUNT);
+        self.require_record_payable(&account_id);
         let shares = self
             .books
             .shares_for_unstake(amount)
@@ -206,6 +206,7 @@ impl MetaPool {
 
     /// Starts a liquid `unstake_all`: reads the sNEAR balance first.
     pub(crate) fn liquid_unstake_all(&mut self, account_id: AccountId) -> Promise {
+        self.require_record_payable(&account_id);
         ext_ft_balance::ext(self.snear_account_id.clone())
             .with_static_gas(GAS_FOR_FT_BALANCE_OF)
             .ft_balance_of(account_id.clone())
@@ -216,6 +217,15 @@ impl MetaPool {
             )
     }
 
+    /// The burn's callback creates the holder's record (its unstaked
+    /// balance) without checks, since callbacks must not panic: refuse the
+    /// unstake up front when the router could not pay for that record.
+    fn require_record_payable(&self, account_id: &AccountId) {
+        if !self.accounts.contains_key(account_id) {
+            self.require_own_funds(0);
+        }
+    }
+
     fn start_burn(&mut self, account_id: AccountId, shares: u128) -> Promise {
         self.books.burn_in_flight_shares = self.books.burn_in_flight_shares.saturating_add(shares);
         Event::BurnAttempt {
@@ -223,13 +233,10 @@ impl MetaPool {
             shares: U128(shares),
         }
         .emit();
-        ext_snear::ext(self.snear_account_id.clone())
-            .with_static_gas(GAS_FOR_SNEAR_MINT_BURN)
-            .burn(account_id.clone(), U128(shares))
-            .then(
-                Self::ext(env::current_account_id())
-                    .with_static_gas(GAS_ON_BURN)
-                    .on_burn(account_id, U128(shares)),
-            )
+        self.snear_burn(&account_id, shares).then(
+            Self::ext(env::current_account_id())
+                .with_static_gas(GAS_ON_BURN)
+                .on_burn(account_id, U128(shares)),
+        )
     }
 }

@@ -15,7 +15,7 @@ use near_sdk::json_types::U128;
 use near_sdk::{env, near, require, AccountId, NearToken, Promise, PromiseError};
 
 use crate::account::Account;
-use crate::epoch::RawResult;
+use crate::epoch::{landed, RawResult};
 use crate::errors::*;
 use crate::events::{log_stake, log_unstake, Event, ShareLine};
 use crate::gas::{GAS_LOCKUP_CLAIM, GAS_ON_LOCKUP_CLAIM};
@@ -107,7 +107,7 @@ impl MetaPool {
         #[serializer(borsh)]
         result: Result<RawResult, PromiseError>,
     ) -> U128 {
-        if result.is_ok() {
+        if landed(&result) {
             Event::LockupClaimed {
                 lockup_account_id: &lockup_account_id,
                 owner_id: &owner_id,

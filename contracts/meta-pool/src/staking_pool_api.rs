@@ -33,7 +33,7 @@ impl MetaPool {
     /// Deposits the attached NEAR and stakes all of it.
     ///
     /// Anyone; payable (positive deposit). Lockups: bookkeeping, within 60
-    /// Tgas, returns 0 (no sNEAR). Liquid: needs 35 Tgas; mints sNEAR and
+    /// Tgas, returns 0 (no sNEAR). Liquid: needs 40 Tgas; mints sNEAR and
     /// resolves to the sNEAR minted, or 0 if the mint failed (the NEAR then
     /// stays in the caller's unstaked balance). Logs the core pool's deposit
     /// and stake lines (liquid: the stake lines when the mint lands); emits
@@ -83,7 +83,7 @@ impl MetaPool {
     ///
     /// Anyone. Lockups: bookkeeping within 60 Tgas, spends router-held
     /// shares, returns the NEAR credited; `E_NOT_ENOUGH_STAKED` if short.
-    /// Liquid: needs 35 Tgas; burns the caller's sNEAR and resolves to the
+    /// Liquid: needs 40 Tgas; burns the caller's sNEAR and resolves to the
     /// NEAR credited once the burn landed, or 0 if it failed (nothing
     /// changes). Logs the core pool's unstake lines; emits `unstake`
     /// (liquid: `burn_attempt`, then `unstake` or `burn_failed`).
@@ -101,7 +101,7 @@ impl MetaPool {
     /// Unstakes everything the caller has staked; as `unstake`.
     ///
     /// Lockups: spends all router-held shares (`E_ZERO_AMOUNT` if none), so
-    /// the staked balance becomes exactly 0. Liquid: needs 50 Tgas; reads the
+    /// the staked balance becomes exactly 0. Liquid: needs 60 Tgas; reads the
     /// caller's sNEAR balance on sNEAR, then burns all of it (if the balance
     /// moves between the read and the burn, the burn fails and nothing
     /// changes; resolves to 0 for a zero balance).

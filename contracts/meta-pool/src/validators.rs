@@ -60,6 +60,17 @@ pub struct Validator {
     /// Stake the router added, by epoch, over the last epochs that
     /// `env::validator_stake` does not show yet.
     pub recent_stake: Vec<(u64, u128)>,
+    /// `env::validator_stake` as read when the last sync started (the
+    /// validator set is fixed within an epoch, and only validators synced
+    /// this epoch are acted on, so it is this epoch's figure whenever it
+    /// is used).
+    pub network_stake: u128,
+    /// Epoch whose sync read the pool although its `ping` failed: the
+    /// reading may miss rewards the pool has not booked yet (its views are
+    /// stale until a mutating call), so the pool may hold more than the
+    /// record and the caps cannot be checked against it. The validator takes
+    /// no new stake that epoch; unstakes and withdrawals go on.
+    pub stale_epoch: Option<u64>,
 }
 
 impl Validator {
@@ -77,6 +88,8 @@ impl Validator {
             lock: None,
             failed_epoch: None,
             recent_stake: Vec::new(),
+            network_stake: 0,
+            stale_epoch: None,
         }
     }
 

@@ -13,7 +13,7 @@ use near_sdk::json_types::U128;
 use near_sdk::{env, near, AccountId, PublicKey};
 
 use crate::books::Books;
-use crate::caps::{validator_cap, HostNetwork, NetworkStake};
+use crate::caps::validator_cap;
 use crate::config::Params;
 use crate::epoch::Planner;
 use crate::lockup::lockup_account_id_for;
@@ -60,8 +60,12 @@ pub struct ValidatorView {
     pub cap: U128,
     /// What it may take now under both caps.
     pub stake_room: U128,
-    /// `env::validator_stake` this epoch.
+    /// `env::validator_stake` as read at the validator's last sync (this
+    /// epoch's figure once it is synced this epoch).
     pub network_stake: U128,
+    /// Epoch whose sync read the pool after its `ping` failed: no new stake
+    /// goes there that epoch (its reading may miss unbooked rewards).
+    pub stale_epoch: Option<u64>,
 }
 
 /// The router's totals and books.
@@ -307,13 +311,8 @@ impl MetaPool {
         let from = usize::try_from(from_index).unwrap_or(usize::MAX);
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let books = self.netted_books();
-        let p = Planner::new(
-            list,
-            &books,
-            &self.params,
-            &HostNetwork,
-            env::epoch_height(),
-        );
+        let net = self.network();
+        let p = Planner::new(list, &books, &self.params, &net, env::epoch_height());
         (from.min(list.len())..list.len())
             .take(limit)
             .map(|i| self.validator_view(&p, i))
@@ -324,13 +323,8 @@ impl MetaPool {
     pub fn get_validator(&self, account_id: AccountId) -> Option<ValidatorView> {
         let list = self.validators.get();
         let books = self.netted_books();
-        let p = Planner::new(
-            list,
-            &books,
-            &self.params,
-            &HostNetwork,
-            env::epoch_height(),
-        );
+        let net = self.network();
+        let p = Planner::new(list, &books, &self.params, &net, env::epoch_height());
         position(list, &account_id).map(|i| self.validator_view(&p, i))
     }
 
@@ -401,7 +395,8 @@ impl MetaPool {
             target: U128(p.targets[i]),
             cap: U128(validator_cap(self.books.total_staked, &self.params)),
             stake_room: U128(p.room(i)),
-            network_stake: U128(HostNetwork.stake_of(v)),
+            network_stake: U128(p.net.stake_of(v)),
+            stale_epoch: v.stale_epoch,
         }
     }
 }

@@ -136,7 +136,8 @@ impl Net {
                 "on_fee_mint" => GAS_ON_FEE_MINT,
                 "on_pool_state_pushed" => GAS_ON_POOL_STATE_PUSH,
                 "on_lockup_claim" => GAS_ON_LOCKUP_CLAIM,
-                "on_unstake_all_balance" => Gas::from_tgas(5),
+                "on_unstake_all_balance" => GAS_ON_UNSTAKE_ALL_BALANCE_OWN,
+                "on_ping" => GAS_ON_PING_OWN,
                 other => panic!("unexpected callback {other}"),
             };
             assert!(

@@ -99,9 +99,8 @@ mod tests {
 
     #[test]
     fn rejects_bulk_memory() {
-        let bytes = module(
-            r#"(module (memory 1) (func i32.const 0 i32.const 8 i32.const 4 memory.copy))"#,
-        );
+        let bytes =
+            module(r#"(module (memory 1) (func i32.const 0 i32.const 8 i32.const 4 memory.copy))"#);
         match check_mvp(&bytes) {
             Err(Violation::PostMvp { features, .. }) => {
                 assert_eq!(features, vec!["bulk-memory".to_string()])

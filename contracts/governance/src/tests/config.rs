@@ -32,6 +32,7 @@ fn a_config_at_the_bounds_is_accepted() {
         let c = GovernanceConfig {
             voting_period_epochs: pick(VOTING_PERIOD_EPOCHS),
             quorum_bps: QUORUM_BPS.max,
+            min_quorum: U128(MIN_QUORUM.max),
             proposal_threshold: U128(PROPOSAL_THRESHOLD.min),
             timelock_epochs: pick(TIMELOCK_EPOCHS),
             grace_epochs: pick(GRACE_EPOCHS),
@@ -71,6 +72,39 @@ fn a_quorum_above_the_bound_is_rejected() {
     let mut c = config();
     c.quorum_bps = QUORUM_BPS.max + 1;
     Chain::with(Some(c), None);
+}
+
+#[test]
+#[should_panic(expected = "E_CONFIG_MIN_QUORUM")]
+fn a_quorum_floor_below_the_bound_is_rejected() {
+    let mut c = config();
+    c.min_quorum = U128(MIN_QUORUM.min - 1);
+    Chain::with(Some(c), None);
+}
+
+#[test]
+#[should_panic(expected = "E_CONFIG_MIN_QUORUM")]
+fn a_quorum_floor_above_the_bound_is_rejected() {
+    let mut c = config();
+    c.min_quorum = U128(MIN_QUORUM.max + 1);
+    Chain::with(Some(c), None);
+}
+
+#[test]
+fn the_quorum_floor_bounds_are_served() {
+    let b = ConfigBounds::get().min_quorum;
+    assert_eq!(
+        (b.min.0, b.max.0, b.default.0),
+        (MIN_QUORUM.min, MIN_QUORUM.max, MIN_QUORUM.default)
+    );
+    assert_eq!(config().min_quorum.0, MIN_QUORUM.default);
+}
+
+#[test]
+fn a_config_without_the_quorum_floor_is_rejected() {
+    let mut v = near_sdk::serde_json::to_value(config()).unwrap();
+    v.as_object_mut().unwrap().remove("min_quorum");
+    assert!(near_sdk::serde_json::from_value::<GovernanceConfig>(v).is_err());
 }
 
 #[test]

@@ -1,7 +1,8 @@
 use super::*;
 use crate::config::GovernanceConfig;
+use crate::gas::*;
 use crate::proposal::{quorum_votes, Proposal, ProposalState, VoteChoice};
-use near_sdk::{PromiseError, PromiseOrValue};
+use near_sdk::{PromiseOrValue, PromiseResult};
 
 pub(crate) fn dave() -> AccountId {
     acc("dave.near")
@@ -14,13 +15,14 @@ pub(crate) fn cfg() -> GovernanceConfig {
     GovernanceConfig::default()
 }
 
-/// alice 500k, bob 200k, carol 200k, dave 10k META; erin registered, empty.
+/// alice 5M, bob 2M, carol 2M, dave 100k META (9.1M: the bps quorum is
+/// below the 1M floor); erin registered, empty.
 pub(crate) fn setup() -> Chain {
     let mut t = Chain::new();
-    t.mint(&alice(), 500_000 * META);
-    t.mint(&bob(), 200_000 * META);
-    t.mint(&carol(), 200_000 * META);
-    t.mint(&dave(), 10_000 * META);
+    t.mint(&alice(), 5_000_000 * META);
+    t.mint(&bob(), 2_000_000 * META);
+    t.mint(&carol(), 2_000_000 * META);
+    t.mint(&dave(), 100_000 * META);
     t.register(&erin());
     t
 }
@@ -69,10 +71,16 @@ pub(crate) fn queued(t: &mut Chain, kind: Value) -> u64 {
     id
 }
 
-/// Context of a callback into the contract.
-pub(crate) fn as_callback(t: &mut Chain) {
+/// A callee's successful reply with these bytes.
+pub(crate) fn reply(bytes: &[u8]) -> PromiseResult {
+    PromiseResult::Successful(bytes.to_vec())
+}
+
+/// Context of a callback into the contract, in a new block, whose callee
+/// answered `result`.
+pub(crate) fn as_callback(t: &mut Chain, result: PromiseResult) {
     t.next_block();
-    t.at(&gov(), 0);
+    set_callback_env(t.block, t.epoch, result);
 }
 
 fn execute(t: &mut Chain, id: u64) -> PromiseOrValue<bool> {
@@ -88,14 +96,17 @@ fn a_router_action_goes_through_the_full_cycle() {
     assert_eq!(id, 0);
     assert_eq!(event_names(), vec!["proposal_created"]);
     assert_eq!(state(&t, id), ProposalState::Active);
-    assert_eq!(vote(&mut t, &alice(), id, VoteChoice::For), 500_000 * META);
+    assert_eq!(
+        vote(&mut t, &alice(), id, VoteChoice::For),
+        5_000_000 * META
+    );
     assert_eq!(
         vote(&mut t, &bob(), id, VoteChoice::Against),
-        200_000 * META
+        2_000_000 * META
     );
     assert_eq!(
         vote(&mut t, &carol(), id, VoteChoice::Abstain),
-        200_000 * META
+        2_000_000 * META
     );
     t.epochs(cfg().voting_period_epochs - 1);
     assert_eq!(
@@ -129,14 +140,14 @@ fn a_router_action_goes_through_the_full_cycle() {
         (gov(), "on_execute_result")
     );
 
-    as_callback(&mut t);
-    assert!(t.c.on_execute_result(id, Ok(true)));
+    as_callback(&mut t, reply(b"true"));
+    assert!(t.c.on_execute_result(id));
     assert_eq!(event_names(), vec!["proposal_executed"]);
     assert_eq!(state(&t, id), ProposalState::Executed);
     let view = t.c.get_proposal(id).unwrap();
-    assert_eq!(view.for_votes.0, 500_000 * META);
-    assert_eq!(view.against_votes.0, 200_000 * META);
-    assert_eq!(view.abstain_votes.0, 200_000 * META);
+    assert_eq!(view.for_votes.0, 5_000_000 * META);
+    assert_eq!(view.against_votes.0, 2_000_000 * META);
+    assert_eq!(view.abstain_votes.0, 2_000_000 * META);
     assert_eq!(view.eta_epoch, Some(eta));
 }
 
@@ -147,9 +158,14 @@ fn the_proposal_freezes_its_snapshot_and_rules() {
     let v = t.c.get_proposal(id).unwrap();
     assert_eq!(v.snapshot_block, t.block - 1);
     assert_eq!(v.rules, cfg());
-    let supply = 910_000 * META;
+    let supply = 9_100_000 * META;
     assert_eq!(v.snapshot_total_supply.0, supply);
-    assert_eq!(v.quorum_votes.0, quorum_votes(supply, cfg().quorum_bps));
+    assert_eq!(
+        v.quorum_votes.0,
+        quorum_votes(supply, cfg().quorum_bps, cfg().min_quorum.0)
+    );
+    // 4% of 9.1M is below the floor, so the floor is the quorum.
+    assert_eq!(v.quorum_votes.0, cfg().min_quorum.0);
     assert_eq!(v.voting_ends_epoch, t.epoch + cfg().voting_period_epochs);
     assert_eq!(
         v.kind,
@@ -161,9 +177,81 @@ fn the_proposal_freezes_its_snapshot_and_rules() {
 
 #[test]
 fn quorum_rounds_up() {
-    assert_eq!(quorum_votes(10_000, 400), 400);
-    assert_eq!(quorum_votes(10_001, 400), 401);
-    assert_eq!(quorum_votes(0, 400), 0);
+    assert_eq!(quorum_votes(10_000, 400, 0), 400);
+    assert_eq!(quorum_votes(10_001, 400, 0), 401);
+    assert_eq!(quorum_votes(0, 400, 0), 0);
+}
+
+#[test]
+fn the_quorum_is_never_below_the_floor() {
+    assert_eq!(quorum_votes(10_000, 400, 401), 401);
+    assert_eq!(quorum_votes(10_000, 400, 399), 400);
+    assert_eq!(quorum_votes(0, 400, 7), 7);
+}
+
+/// alice 2M and bob 500k META: 4% of the supply (100k) is far below the
+/// 1M floor.
+fn small_supply() -> Chain {
+    let mut t = Chain::new();
+    t.mint(&alice(), 2_000_000 * META);
+    t.mint(&bob(), 500_000 * META);
+    t
+}
+
+#[test]
+fn a_vote_that_meets_the_bps_quorum_but_not_the_floor_is_defeated() {
+    let mut t = small_supply();
+    let id = propose(&mut t, &bob(), emission());
+    let v = t.c.get_proposal(id).unwrap();
+    assert!(quorum_votes(v.snapshot_total_supply.0, cfg().quorum_bps, 0) < 500_000 * META);
+    assert_eq!(v.quorum_votes.0, cfg().min_quorum.0);
+    assert_eq!(vote(&mut t, &bob(), id, VoteChoice::For), 500_000 * META);
+    t.epochs(cfg().voting_period_epochs);
+    assert_eq!(state(&t, id), ProposalState::Defeated);
+}
+
+#[test]
+fn a_vote_that_meets_the_floor_passes() {
+    let mut t = small_supply();
+    let id = propose(&mut t, &bob(), emission());
+    vote(&mut t, &alice(), id, VoteChoice::For);
+    t.epochs(cfg().voting_period_epochs);
+    assert_eq!(state(&t, id), ProposalState::Succeeded);
+}
+
+#[test]
+#[should_panic(expected = "E_QUORUM_UNREACHABLE")]
+fn a_single_early_holder_cannot_propose_while_the_supply_is_below_the_floor() {
+    // The first claimer holds the whole supply, far above the threshold.
+    let mut t = Chain::new();
+    t.mint(&alice(), cfg().min_quorum.0 - 1);
+    propose(&mut t, &alice(), emission());
+}
+
+#[test]
+fn a_proposal_is_possible_once_the_snapshot_supply_reaches_the_floor() {
+    let mut t = Chain::new();
+    t.mint(&alice(), cfg().min_quorum.0 - 1);
+    t.mint(&bob(), 1);
+    let id = propose(&mut t, &alice(), emission());
+    assert_eq!(
+        t.c.get_proposal(id).unwrap().quorum_votes.0,
+        cfg().min_quorum.0
+    );
+}
+
+#[test]
+fn the_floor_is_frozen_with_the_rules() {
+    let c = GovernanceConfig {
+        min_quorum: U128(crate::config::MIN_QUORUM.min),
+        ..cfg()
+    };
+    let mut t = Chain::with(Some(c.clone()), None);
+    t.mint(&alice(), 20_000 * META);
+    let id = propose(&mut t, &alice(), emission());
+    let v = t.c.get_proposal(id).unwrap();
+    assert_eq!(v.rules, c);
+    assert_eq!(v.quorum_votes.0, c.min_quorum.0);
 }
 
 #[test]
@@ -298,8 +386,8 @@ fn executing_an_executed_proposal_is_rejected() {
     let id = queued(&mut t, emission());
     t.epochs(cfg().timelock_epochs);
     let _ = execute(&mut t, id);
-    as_callback(&mut t);
-    t.c.on_execute_result(id, Ok(true));
+    as_callback(&mut t, reply(b"true"));
+    t.c.on_execute_result(id);
     let _ = execute(&mut t, id);
 }
 
@@ -309,8 +397,72 @@ fn executing_without_gas_for_the_callbacks_is_rejected() {
     let mut t = setup();
     let id = queued(&mut t, emission());
     t.epochs(cfg().timelock_epochs);
-    t.at_with_gas(&dave(), 0, Gas::from_tgas(60));
+    let short = Gas::from_gas(GAS_FOR_EXECUTE.as_gas() - 1);
+    t.at_with_gas(&dave(), 0, short);
     let _ = t.c.execute(id);
+}
+
+#[test]
+fn execution_gives_the_router_and_its_callback_their_budgets() {
+    let mut t = setup();
+    let id = queued(&mut t, emission());
+    t.epochs(cfg().timelock_epochs);
+    t.at_with_gas(&dave(), 0, GAS_FOR_EXECUTE);
+    let _ = t.c.execute(id);
+    let c = calls();
+    assert_eq!(c[0].4, meta_common::ext::GAS_FOR_ROUTER_ACTION);
+    assert_eq!(
+        (c[1].1.as_str(), c[1].4),
+        ("on_execute_result", GAS_FOR_ON_EXECUTE_RESULT)
+    );
+}
+
+/// Executes a queued SetEmission proposal and answers the router call
+/// with `answer`; returns the callback's result.
+fn execute_and_answer(t: &mut Chain, id: u64, answer: PromiseResult) -> bool {
+    let _ = execute(t, id);
+    assert_eq!(state(t, id), ProposalState::Executing);
+    as_callback(t, answer);
+    t.c.on_execute_result(id)
+}
+
+#[test]
+fn a_router_answer_that_is_not_exactly_true_restores_the_proposal() {
+    let mut t = setup();
+    let id = queued(&mut t, emission());
+    t.epochs(cfg().timelock_epochs);
+    let padded_true = [b"true".as_slice(), &[b' '; 100_000]].concat();
+    let answers: [&[u8]; 8] = [
+        b"\"applied\"",
+        b"",
+        b"1",
+        b"TRUE",
+        b" true",
+        b"true ",
+        b"{\"applied\":true}",
+        &padded_true,
+    ];
+    for answer in answers {
+        assert!(!execute_and_answer(&mut t, id, reply(answer)), "{answer:?}");
+        assert_eq!(state(&t, id), ProposalState::Queued, "{answer:?}");
+        assert_eq!(events()[0]["event"], "proposal_execution_failed");
+        assert_eq!(events()[0]["data"]["reason"], "router answer unusable");
+    }
+    // Still retryable, and a proper answer executes it.
+    assert!(execute_and_answer(&mut t, id, reply(b"true")));
+    assert_eq!(state(&t, id), ProposalState::Executed);
+}
+
+#[test]
+fn a_callback_without_a_promise_result_restores_the_proposal() {
+    let mut t = setup();
+    let id = queued(&mut t, emission());
+    t.epochs(cfg().timelock_epochs);
+    let _ = execute(&mut t, id);
+    t.next_block();
+    t.at(&gov(), 0);
+    assert!(!t.c.on_execute_result(id));
+    assert_eq!(state(&t, id), ProposalState::Queued);
 }
 
 #[test]
@@ -319,23 +471,23 @@ fn a_refused_execution_is_queued_again_and_retried_until_expiry() {
     let id = queued(&mut t, emission());
     t.epochs(cfg().timelock_epochs);
     let _ = execute(&mut t, id);
-    as_callback(&mut t);
-    assert!(!t.c.on_execute_result(id, Ok(false)));
+    as_callback(&mut t, reply(b"false"));
+    assert!(!t.c.on_execute_result(id));
     assert_eq!(state(&t, id), ProposalState::Queued);
     let e = events();
     assert_eq!(e[0]["event"], "proposal_execution_failed");
     assert_eq!(e[0]["data"]["reason"], "router refused the action");
 
     let _ = execute(&mut t, id);
-    as_callback(&mut t);
-    assert!(!t.c.on_execute_result(id, Err(PromiseError::Failed)));
+    as_callback(&mut t, PromiseResult::Failed);
+    assert!(!t.c.on_execute_result(id));
     assert_eq!(state(&t, id), ProposalState::Queued);
     assert_eq!(events()[0]["data"]["reason"], "router call failed");
 
     t.epochs(cfg().grace_epochs - 1);
     let _ = execute(&mut t, id);
-    as_callback(&mut t);
-    assert!(t.c.on_execute_result(id, Ok(true)));
+    as_callback(&mut t, reply(b"true"));
+    assert!(t.c.on_execute_result(id));
     assert_eq!(state(&t, id), ProposalState::Executed);
 }
 
@@ -343,9 +495,9 @@ fn a_refused_execution_is_queued_again_and_retried_until_expiry() {
 fn a_late_callback_for_a_proposal_not_executing_changes_nothing() {
     let mut t = setup();
     let id = queued(&mut t, emission());
-    as_callback(&mut t);
-    assert!(!t.c.on_execute_result(id, Ok(true)));
-    assert!(!t.c.on_execute_result(99, Ok(true)));
+    as_callback(&mut t, reply(b"true"));
+    assert!(!t.c.on_execute_result(id));
+    assert!(!t.c.on_execute_result(99));
     assert_eq!(state(&t, id), ProposalState::Queued);
 }
 
@@ -367,18 +519,14 @@ fn propose_add_validator(t: &mut Chain) -> Value {
     c[1].2.clone()
 }
 
-fn whitelisted_callback(
-    t: &mut Chain,
-    args: &Value,
-    answer: Result<bool, PromiseError>,
-) -> Option<u64> {
+fn whitelisted_callback(t: &mut Chain, args: &Value, answer: PromiseResult) -> Option<u64> {
     let proposal: Proposal = near_sdk::serde_json::from_value(args["proposal"].clone()).unwrap();
     let paid_deposit: U128 =
         near_sdk::serde_json::from_value(args["paid_from_deposit"].clone()).unwrap();
     let paid_storage: U128 =
         near_sdk::serde_json::from_value(args["paid_from_storage"].clone()).unwrap();
-    as_callback(t);
-    t.c.on_proposal_whitelisted(proposal, paid_deposit, paid_storage, answer)
+    as_callback(t, answer);
+    t.c.on_proposal_whitelisted(proposal, paid_deposit, paid_storage)
 }
 
 #[test]
@@ -386,7 +534,7 @@ fn an_added_validator_is_proposed_only_when_whitelisted() {
     let mut t = setup();
     let args = propose_add_validator(&mut t);
     let snapshot = t.block - 1;
-    assert_eq!(whitelisted_callback(&mut t, &args, Ok(true)), Some(0));
+    assert_eq!(whitelisted_callback(&mut t, &args, reply(b"true")), Some(0));
     assert_eq!(event_names(), vec!["proposal_created"]);
     let v = t.c.get_proposal(0).unwrap();
     assert_eq!(
@@ -403,7 +551,7 @@ fn a_validator_not_on_the_whitelist_is_not_proposed_and_the_deposit_returns() {
     let args = propose_add_validator(&mut t);
     let paid: U128 = near_sdk::serde_json::from_value(args["paid_from_deposit"].clone()).unwrap();
     assert!(paid.0 > 0);
-    assert_eq!(whitelisted_callback(&mut t, &args, Ok(false)), None);
+    assert_eq!(whitelisted_callback(&mut t, &args, reply(b"false")), None);
     assert_eq!(t.c.get_proposal_count(), 0);
     let e = events();
     assert_eq!(e[0]["event"], "proposal_rejected");
@@ -417,7 +565,7 @@ fn a_failed_whitelist_call_proposes_nothing() {
     let mut t = setup();
     let args = propose_add_validator(&mut t);
     assert_eq!(
-        whitelisted_callback(&mut t, &args, Err(PromiseError::Failed)),
+        whitelisted_callback(&mut t, &args, PromiseResult::Failed),
         None
     );
     assert_eq!(t.c.get_proposal_count(), 0);
@@ -433,9 +581,26 @@ fn a_proposal_paid_from_the_storage_balance_gets_it_back_when_rejected() {
     let _ = t.c.propose(proposal_json(add_validator()));
     assert!(t.storage_total(&alice()) < storage);
     let args = calls()[1].2.clone();
-    whitelisted_callback(&mut t, &args, Ok(false));
+    whitelisted_callback(&mut t, &args, reply(b"false"));
     assert_eq!(t.storage_total(&alice()), storage);
     assert!(transfers().is_empty());
+}
+
+#[test]
+fn a_whitelist_answer_that_is_not_exactly_true_proposes_nothing_and_refunds() {
+    let answers: [&[u8]; 5] = [b"1", b"", b"\"true\"", b"{\"whitelisted\":true}", b"true\n"];
+    for answer in answers {
+        let mut t = setup();
+        let storage = t.storage_total(&alice());
+        let args = propose_add_validator(&mut t);
+        let paid: U128 =
+            near_sdk::serde_json::from_value(args["paid_from_deposit"].clone()).unwrap();
+        assert_eq!(whitelisted_callback(&mut t, &args, reply(answer)), None);
+        assert_eq!(t.c.get_proposal_count(), 0, "{answer:?}");
+        assert_eq!(events()[0]["data"]["reason"], "whitelist answer unusable");
+        assert_eq!(transfers(), vec![(alice(), paid.0)], "{answer:?}");
+        assert_eq!(t.storage_total(&alice()), storage);
+    }
 }
 
 #[test]
@@ -446,15 +611,30 @@ fn proposing_a_validator_without_gas_for_the_check_is_rejected() {
     t.at_with_gas(
         &alice(),
         NearToken::from_millinear(50).as_yoctonear(),
-        Gas::from_tgas(30),
+        Gas::from_gas(GAS_FOR_PROPOSE_WITH_WHITELIST.as_gas() - 1),
     );
     let _ = t.c.propose(proposal_json(add_validator()));
+}
+
+#[test]
+fn proposing_a_validator_gives_the_callback_its_budget() {
+    let mut t = setup();
+    t.next_block();
+    t.at_with_gas(
+        &alice(),
+        NearToken::from_millinear(50).as_yoctonear(),
+        GAS_FOR_PROPOSE_WITH_WHITELIST,
+    );
+    let _ = t.c.propose(proposal_json(add_validator()));
+    let c = calls();
+    assert_eq!(c[0].4, meta_common::ext::GAS_FOR_WHITELIST_CHECK);
+    assert_eq!(c[1].4, GAS_FOR_ON_PROPOSAL_WHITELISTED);
 }
 
 /// Executes a queued add-validator proposal up to the whitelist re-check.
 fn execute_add_validator(t: &mut Chain) -> u64 {
     let args = propose_add_validator(t);
-    let id = whitelisted_callback(t, &args, Ok(true)).unwrap();
+    let id = whitelisted_callback(t, &args, reply(b"true")).unwrap();
     vote(t, &alice(), id, VoteChoice::For);
     t.epochs(cfg().voting_period_epochs);
     t.at(&dave(), 0);
@@ -472,8 +652,8 @@ fn execute_add_validator(t: &mut Chain) -> u64 {
 fn execution_rechecks_the_whitelist_and_fails_for_a_removed_validator() {
     let mut t = setup();
     let id = execute_add_validator(&mut t);
-    as_callback(&mut t);
-    let r = t.c.on_execute_whitelisted(id, Ok(false));
+    as_callback(&mut t, reply(b"false"));
+    let r = t.c.on_execute_whitelisted(id);
     assert!(matches!(r, PromiseOrValue::Value(false)));
     assert!(calls().is_empty(), "the router is not called");
     assert_eq!(state(&t, id), ProposalState::Queued);
@@ -487,8 +667,8 @@ fn execution_rechecks_the_whitelist_and_fails_for_a_removed_validator() {
 fn execution_calls_the_router_once_the_whitelist_confirms() {
     let mut t = setup();
     let id = execute_add_validator(&mut t);
-    as_callback(&mut t);
-    let r = t.c.on_execute_whitelisted(id, Ok(true));
+    as_callback(&mut t, reply(b"true"));
+    let r = t.c.on_execute_whitelisted(id);
     assert!(matches!(r, PromiseOrValue::Promise(_)));
     drop(r); // a promise is scheduled when it is dropped
     let c = calls();
@@ -497,17 +677,42 @@ fn execution_calls_the_router_once_the_whitelist_confirms() {
         c[0].2,
         json!({"action": {"AddValidator": {"account_id": "validator.pool.near", "weight_bps": 1000}}})
     );
-    as_callback(&mut t);
-    assert!(t.c.on_execute_result(id, Ok(true)));
+    as_callback(&mut t, reply(b"true"));
+    assert!(t.c.on_execute_result(id));
     assert_eq!(state(&t, id), ProposalState::Executed);
+}
+
+#[test]
+fn a_whitelist_recheck_answer_that_is_not_exactly_true_restores_the_proposal() {
+    let mut t = setup();
+    let id = execute_add_validator(&mut t);
+    as_callback(&mut t, reply(b"{\"whitelisted\":true}"));
+    let r = t.c.on_execute_whitelisted(id);
+    assert!(matches!(r, PromiseOrValue::Value(false)));
+    assert!(calls().is_empty(), "the router is not called");
+    assert_eq!(state(&t, id), ProposalState::Queued);
+    assert_eq!(events()[0]["data"]["reason"], "whitelist answer unusable");
+}
+
+#[test]
+fn the_whitelist_recheck_gives_the_router_and_its_callback_their_budgets() {
+    let mut t = setup();
+    let id = execute_add_validator(&mut t);
+    let c = calls();
+    assert_eq!(c[1].4, GAS_FOR_ON_EXECUTE_WHITELISTED);
+    as_callback(&mut t, reply(b"true"));
+    drop(t.c.on_execute_whitelisted(id));
+    let c = calls();
+    assert_eq!(c[0].4, meta_common::ext::GAS_FOR_ROUTER_ACTION);
+    assert_eq!(c[1].4, GAS_FOR_ON_EXECUTE_RESULT);
 }
 
 #[test]
 fn a_failed_whitelist_recheck_restores_the_proposal() {
     let mut t = setup();
     let id = execute_add_validator(&mut t);
-    as_callback(&mut t);
-    let _ = t.c.on_execute_whitelisted(id, Err(PromiseError::Failed));
+    as_callback(&mut t, PromiseResult::Failed);
+    let _ = t.c.on_execute_whitelisted(id);
     assert_eq!(state(&t, id), ProposalState::Queued);
 }
 
@@ -516,13 +721,14 @@ fn a_failed_whitelist_recheck_restores_the_proposal() {
 fn executing_a_validator_addition_needs_gas_for_the_recheck() {
     let mut t = setup();
     let args = propose_add_validator(&mut t);
-    let id = whitelisted_callback(&mut t, &args, Ok(true)).unwrap();
+    let id = whitelisted_callback(&mut t, &args, reply(b"true")).unwrap();
     vote(&mut t, &alice(), id, VoteChoice::For);
     t.epochs(cfg().voting_period_epochs);
     t.at(&dave(), 0);
     t.c.queue(id);
     t.epochs(cfg().timelock_epochs);
-    t.at_with_gas(&dave(), 0, Gas::from_tgas(80));
+    let short = Gas::from_gas(GAS_FOR_EXECUTE_WITH_WHITELIST.as_gas() - 1);
+    t.at_with_gas(&dave(), 0, short);
     let _ = t.c.execute(id);
 }
 
@@ -532,9 +738,15 @@ fn tokens_moved_after_the_snapshot_do_not_count() {
     let id = propose(&mut t, &dave(), emission());
     // alice moves everything to erin after the snapshot: alice still votes
     // with her snapshot balance, erin has no power.
-    t.transfer(&alice(), &erin(), 500_000 * META);
-    assert_eq!(vote(&mut t, &alice(), id, VoteChoice::For), 500_000 * META);
-    assert_eq!(t.c.get_vote(id, alice()).unwrap().weight.0, 500_000 * META);
+    t.transfer(&alice(), &erin(), 5_000_000 * META);
+    assert_eq!(
+        vote(&mut t, &alice(), id, VoteChoice::For),
+        5_000_000 * META
+    );
+    assert_eq!(
+        t.c.get_vote(id, alice()).unwrap().weight.0,
+        5_000_000 * META
+    );
     t.next_block();
     t.at(&erin(), 0);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -610,7 +822,7 @@ fn a_vote_is_paid_from_the_deposit_or_the_storage_balance() {
     );
     let e = events();
     assert_eq!(e[0]["event"], "vote_cast");
-    assert_eq!(e[0]["data"]["weight"], (200_000 * META).to_string());
+    assert_eq!(e[0]["data"]["weight"], (2_000_000 * META).to_string());
 }
 
 #[test]
@@ -625,7 +837,7 @@ fn a_proposer_below_the_threshold_is_rejected() {
 #[should_panic(expected = "E_BELOW_THRESHOLD")]
 fn the_threshold_is_measured_at_the_snapshot() {
     let mut t = setup();
-    t.transfer(&alice(), &erin(), 100_000 * META);
+    t.transfer(&alice(), &erin(), 1_000_000 * META);
     propose_now(&mut t, &erin(), emission());
 }
 
@@ -731,4 +943,13 @@ fn every_router_action_kind_can_be_proposed() {
     }
     // All but the validator addition exist at once; it waits for the whitelist.
     assert_eq!(t.c.get_proposal_count(), 8);
+}
+
+#[test]
+fn the_documented_gas_minima_are_the_budgets() {
+    // The figures the method docs and ARCHITECTURE quote.
+    assert_eq!(GAS_FOR_PROPOSE_WITH_WHITELIST, Gas::from_tgas(35));
+    assert_eq!(GAS_FOR_EXECUTE, Gas::from_tgas(65));
+    assert_eq!(GAS_FOR_EXECUTE_WITH_WHITELIST, Gas::from_tgas(85));
+    assert_eq!(GAS_FOR_FT_TRANSFER_CALL, Gas::from_tgas(35));
 }

@@ -6,7 +6,7 @@ use near_sdk::json_types::U128;
 use near_sdk::mock::MockAction;
 use near_sdk::serde_json::{json, Value};
 use near_sdk::test_utils::{get_created_receipts, get_logs, VMContextBuilder};
-use near_sdk::{testing_env, AccountId, Gas, NearToken};
+use near_sdk::{testing_env, AccountId, Gas, NearToken, PromiseResult, VMContext};
 
 use crate::storage::STORAGE_DEPOSIT_MIN;
 use crate::{Governance, GovernanceConfig};
@@ -123,8 +123,8 @@ impl Chain {
     }
 }
 
-pub(crate) fn set_env(who: &AccountId, deposit: u128, block: u64, epoch: u64, gas: Gas) {
-    testing_env!(VMContextBuilder::new()
+fn context(who: &AccountId, deposit: u128, block: u64, epoch: u64, gas: Gas) -> VMContext {
+    VMContextBuilder::new()
         .current_account_id(gov())
         .predecessor_account_id(who.clone())
         .signer_account_id(who.clone())
@@ -133,7 +133,41 @@ pub(crate) fn set_env(who: &AccountId, deposit: u128, block: u64, epoch: u64, ga
         .epoch_height(epoch)
         .prepaid_gas(gas)
         .account_balance(NearToken::from_near(1_000))
-        .build());
+        .build()
+}
+
+/// The action fees of the protocol version localnet and mainnet run, so the
+/// mocked chain charges for receipts what the real one does.
+fn fees() -> near_sdk::RuntimeFeesConfig {
+    static FEES: std::sync::OnceLock<near_sdk::RuntimeFeesConfig> = std::sync::OnceLock::new();
+    FEES.get_or_init(|| {
+        near_parameters::RuntimeConfigStore::new(None)
+            .get_config(near_primitives_core::version::PROTOCOL_VERSION)
+            .fees
+            .as_ref()
+            .clone()
+    })
+    .clone()
+}
+
+pub(crate) fn set_env(who: &AccountId, deposit: u128, block: u64, epoch: u64, gas: Gas) {
+    testing_env!(
+        context(who, deposit, block, epoch, gas),
+        near_sdk::test_vm_config(),
+        fees(),
+    );
+}
+
+/// The context of a callback the contract scheduled on itself, whose one
+/// callee answered `result`.
+pub(crate) fn set_callback_env(block: u64, epoch: u64, result: PromiseResult) {
+    testing_env!(
+        context(&gov(), 0, block, epoch, Gas::from_tgas(300)),
+        near_sdk::test_vm_config(),
+        fees(),
+        Default::default(),
+        vec![result],
+    );
 }
 
 /// The NEP-297 events logged by the last call, parsed.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::gas::*;
 use crate::storage::{checkpoint_bytes, cost, SUPPLY_CHECKPOINT_BYTES};
 use meta_common::actions::{META_DECIMALS, META_TOTAL_SUPPLY_CAP};
 
@@ -231,8 +232,49 @@ fn transfer_call_without_enough_gas_is_rejected() {
     let mut t = Chain::new();
     t.mint(&alice(), 10 * META);
     t.register(&bob());
-    t.at_with_gas(&alice(), 1, Gas::from_tgas(20));
+    let short = Gas::from_gas(GAS_FOR_FT_TRANSFER_CALL.as_gas() - 1);
+    t.at_with_gas(&alice(), 1, short);
     let _ = t.c.ft_transfer_call(bob(), U128(META), None, "".into());
+}
+
+/// The receiver's and the resolve's gas when `ft_transfer_call` gets `gas`.
+fn transfer_call_gas(gas: Gas) -> (Gas, Gas) {
+    let mut t = Chain::new();
+    t.mint(&alice(), 10 * META);
+    t.register(&bob());
+    t.next_block();
+    t.at_with_gas(&alice(), 1, gas);
+    let _ = t.c.ft_transfer_call(bob(), U128(META), None, "".into());
+    let c = calls();
+    assert_eq!(
+        (c[0].1.as_str(), c[1].1.as_str()),
+        ("ft_on_transfer", "ft_resolve_transfer")
+    );
+    (c[0].4, c[1].4)
+}
+
+#[test]
+fn at_the_minimum_gas_the_receiver_gets_what_is_left_after_own_work_and_resolve() {
+    let (receiver, resolve) = transfer_call_gas(GAS_FOR_FT_TRANSFER_CALL);
+    assert_eq!(resolve, GAS_FOR_RESOLVE_TRANSFER);
+    assert_eq!(receiver, GAS_FOR_FT_ON_TRANSFER_MIN);
+    assert_eq!(
+        GAS_FOR_FT_TRANSFER_CALL.as_gas(),
+        receiver.as_gas() + resolve.as_gas() + FT_TRANSFER_CALL_OWN_WORK.as_gas(),
+        "nothing attached is handed out twice"
+    );
+}
+
+#[test]
+fn gas_above_the_minimum_goes_to_the_receiver() {
+    let (receiver, resolve) = transfer_call_gas(Gas::from_tgas(100));
+    assert_eq!(resolve, GAS_FOR_RESOLVE_TRANSFER);
+    assert_eq!(
+        receiver.as_gas(),
+        Gas::from_tgas(100).as_gas()
+            - FT_TRANSFER_CALL_OWN_WORK.as_gas()
+            - GAS_FOR_RESOLVE_TRANSFER.as_gas()
+    );
 }
 
 /// Runs `ft_transfer_call` of 10 META from alice to bob, then resolves it
@@ -247,18 +289,7 @@ fn transfer_call_then_resolve(result: near_sdk::PromiseResult) -> (Chain, u128, 
     let _ =
         t.c.ft_transfer_call(bob(), U128(10 * META), None, "".into());
     t.next_block();
-    testing_env!(
-        VMContextBuilder::new()
-            .current_account_id(gov())
-            .predecessor_account_id(gov())
-            .block_height(t.block)
-            .epoch_height(t.epoch)
-            .build(),
-        near_sdk::test_vm_config(),
-        near_sdk::RuntimeFeesConfig::test(),
-        Default::default(),
-        vec![result],
-    );
+    set_callback_env(t.block, t.epoch, result);
     let used = t.c.ft_resolve_transfer(alice(), bob(), U128(10 * META)).0;
     (t, used, storage0)
 }
@@ -321,18 +352,7 @@ fn resolve_burns_the_refund_of_an_unregistered_sender() {
     t.at(&alice(), 1);
     assert!(t.c.storage_unregister(None));
     t.next_block();
-    testing_env!(
-        VMContextBuilder::new()
-            .current_account_id(gov())
-            .predecessor_account_id(gov())
-            .block_height(t.block)
-            .epoch_height(t.epoch)
-            .build(),
-        near_sdk::test_vm_config(),
-        near_sdk::RuntimeFeesConfig::test(),
-        Default::default(),
-        vec![near_sdk::PromiseResult::Failed],
-    );
+    set_callback_env(t.block, t.epoch, near_sdk::PromiseResult::Failed);
     let used = t.c.ft_resolve_transfer(alice(), bob(), U128(10 * META)).0;
     assert_eq!(used, 0);
     assert_eq!(t.balance(&bob()), 0);

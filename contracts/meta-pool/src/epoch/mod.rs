@@ -33,7 +33,7 @@ use near_sdk::json_types::U128;
 use near_sdk::{env, AccountId};
 
 use crate::books::Books;
-use crate::caps::{excess, stake_room, targets, HostNetwork, NetworkStake};
+use crate::caps::{excess, stake_room, targets, CachedNetwork, NetworkStake};
 use crate::config::{bps_of, Params, MIN_EPOCH_MOVE, NUM_EPOCHS_TO_UNLOCK, UNSTAKED_DUST};
 use crate::events::Event;
 use crate::validators::{position, EpochOp, Validator, ValidatorState};
@@ -51,6 +51,16 @@ impl BorshDeserialize for RawResult {
         reader.read_to_end(&mut bytes)?;
         Ok(Self(bytes))
     }
+}
+
+/// Whether the call a callback waited on succeeded. near-sdk reports a
+/// successful call whose return value is longer than the callback's
+/// `max_bytes` as `Err(TooLong)`: the call still happened (a stake was
+/// taken, NEAR was sent), so only `Failed` is a failure. Callbacks that
+/// read the value itself (`on_sync`, the whitelist and balance reads) treat
+/// `TooLong` as a malformed reply instead.
+pub fn landed<T>(result: &Result<T, near_sdk::PromiseError>) -> bool {
+    !matches!(result, Err(near_sdk::PromiseError::Failed))
 }
 
 /// One validator call an operation would make.
@@ -106,13 +116,9 @@ impl<'a> Planner<'a> {
         )
     }
 
-    /// The next validator to read: not synced this epoch, unlocked, not
-    /// failed this epoch.
+    /// The next validator to read (see `next_to_sync`).
     pub fn sync(&self) -> Option<usize> {
-        (0..self.list.len()).find(|&i| {
-            let v = &self.list[i];
-            v.lock.is_none() && v.synced_epoch != Some(self.now) && v.failed_epoch != Some(self.now)
-        })
+        next_to_sync(self.list, self.now)
     }
 
     /// The next validator whose unstaked NEAR can be withdrawn: the pool
@@ -216,8 +222,9 @@ impl<'a> Planner<'a> {
     /// stake) and no claims wait: from the active validator furthest above
     /// target with nothing unstaked pending there, by at most its excess, the
     /// epoch's remaining budget and what the validators below target can
-    /// take under the caps. The NEAR comes back to the buffer after the wait
-    /// and `epoch_stake` places it.
+    /// take under the caps less what is already on its way to them (the
+    /// buffer and stake in transit). The NEAR comes back to the buffer after
+    /// the wait and `epoch_stake` places it.
     pub fn rebalance(&self, budget_left: u128) -> Option<Plan> {
         if self.books.to_unstake > 0 {
             return None;
@@ -239,6 +246,17 @@ impl<'a> Planner<'a> {
                 gap.min(self.room(i))
             })
             .fold(0u128, u128::saturating_add);
+        // Room is not used up by a rebalance (the NEAR comes back to the
+        // buffer only after the pool's wait), so what is already on its way
+        // to it counts: the buffer, which `epoch_stake` places first, and
+        // stake in transit back to it (earlier moves, this epoch's included,
+        // and drains). Otherwise every call would count the same room again.
+        let incoming = self
+            .list
+            .iter()
+            .map(|v| v.unstaked.saturating_sub(v.earmarked))
+            .fold(self.books.buffered, u128::saturating_add);
+        let receivable = receivable.saturating_sub(incoming);
         let source = active
             .iter()
             .copied()
@@ -260,6 +278,15 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// The next validator to read: not synced this epoch, unlocked, not failed
+/// this epoch. Needs no targets, so the sync never builds a planner.
+pub fn next_to_sync(list: &[Validator], now: u64) -> Option<usize> {
+    (0..list.len()).find(|&i| {
+        let v = &list[i];
+        v.lock.is_none() && v.synced_epoch != Some(now) && v.failed_epoch != Some(now)
+    })
+}
+
 impl MetaPool {
     /// The books as the next operation will see them: after netting.
     pub(crate) fn netted_books(&self) -> Books {
@@ -276,18 +303,44 @@ impl MetaPool {
         }
     }
 
-    /// Runs `f` with a planner over the current state and the chain's
-    /// network figures.
+    /// Runs `f` with a planner over the current state and the network
+    /// figures cached this epoch (no host call: see `caps`).
     pub(crate) fn plan<T>(&self, f: impl FnOnce(&Planner) -> T) -> T {
         let books = self.netted_books();
+        let net = self.network();
         let p = Planner::new(
             self.validators.get(),
             &books,
             &self.params,
-            &HostNetwork,
+            &net,
             env::epoch_height(),
         );
         f(&p)
+    }
+
+    /// The cached network figures.
+    pub(crate) fn network(&self) -> CachedNetwork {
+        CachedNetwork {
+            total: self.network_total.1,
+        }
+    }
+
+    /// Reads `env::validator_total_stake` once an epoch (at its first sync
+    /// or push).
+    pub(crate) fn refresh_network_total(&mut self) {
+        let now = env::epoch_height();
+        if self.network_total.0 != now {
+            self.network_total = (now, env::validator_total_stake().as_yoctonear());
+        }
+    }
+
+    /// A callback's answer to "is more work pending": `f` over a planner
+    /// when the callback can afford to plan, else `true` ("maybe"; the
+    /// next call decides). A callback never risks its own gas, and so its
+    /// lock and bookkeeping, on the answer.
+    pub(crate) fn pending(&self, f: impl FnOnce(&Planner) -> bool) -> bool {
+        let left = env::prepaid_gas().saturating_sub(env::used_gas());
+        left < crate::gas::GAS_FOR_PLANNING || self.plan(f)
     }
 
     /// What rebalancing may still move this epoch.

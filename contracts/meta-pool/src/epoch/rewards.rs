@@ -9,7 +9,7 @@
 
 use meta_common::ext::{
     ext_snear, ext_staking_pool, HumanReadableAccount, GAS_FOR_POOL_STAKE_CALL, GAS_FOR_POOL_VIEW,
-    GAS_FOR_SNEAR_MINT_BURN, GAS_FOR_SNEAR_POOL_STATE, SNEAR_REGISTRATION_DEPOSIT,
+    GAS_FOR_SNEAR_POOL_STATE, SNEAR_REGISTRATION_DEPOSIT,
 };
 use meta_common::pool_state::PoolState;
 use meta_common::shares::mul_div_down;
@@ -19,23 +19,26 @@ use near_sdk::{env, near, AccountId, NearToken, Promise, PromiseError, PromiseOr
 use crate::config::{
     MAX_REWARD_BPS_PER_EPOCH, MIN_OWN_FUNDS_FOR_GROWTH, SYNC_GROWTH_SLACK, SYNC_LOSS_TOLERANCE,
 };
-use crate::epoch::RawResult;
+use crate::epoch::{landed, next_to_sync, RawResult};
 use crate::events::Event;
 use crate::gas::{
-    GAS_EPOCH_PUSH, GAS_EPOCH_SYNC, GAS_ON_FEE_MINT, GAS_ON_POOL_STATE_PUSH, GAS_ON_SYNC,
+    GAS_EPOCH_PUSH, GAS_EPOCH_SYNC, GAS_ON_FEE_MINT, GAS_ON_PING, GAS_ON_POOL_STATE_PUSH,
+    GAS_ON_SYNC,
 };
-use crate::validators::EpochOp;
+use crate::validators::{EpochOp, ValidatorState};
 use crate::{MetaPool, MetaPoolExt};
 
 #[near]
 impl MetaPool {
     /// Syncs the next validator not yet synced this epoch: pings the pool
     /// (so it books the epoch's rewards), reads the router's account there
-    /// (`get_account`) and books the change.
+    /// (`get_account`) and books the change. A reading taken after a failed
+    /// ping is booked but marked stale: no new stake goes to that validator
+    /// this epoch.
     /// When every validator is synced (or failed) this epoch and sNEAR has
     /// had no push this epoch, pushes the pool state instead.
     ///
-    /// Anyone; needs 120 Tgas (a push alone, 25). Resolves to `true` while
+    /// Anyone; needs 130 Tgas (a push alone, 25). Resolves to `true` while
     /// more validators wait to be synced (or the push is still due) this
     /// epoch, `false` when the sync work of the epoch is done (or nothing
     /// could be started now: the remaining validators are locked by calls in
@@ -46,44 +49,71 @@ impl MetaPool {
     pub fn epoch_sync(&mut self) -> PromiseOrValue<bool> {
         self.advance_index();
         let now = env::epoch_height();
-        if let Some(i) = self.plan(|p| p.sync()) {
+        if let Some(i) = next_to_sync(self.validators.get(), now) {
             Self::require_gas(GAS_EPOCH_SYNC);
+            self.refresh_network_total();
             let id = self.lock(i, EpochOp::Sync, 0);
+            // The one read of the validator's network stake this epoch.
+            let v = &mut self.validators.get_mut()[i];
+            v.network_stake = env::validator_stake(&id).as_yoctonear();
             // A pool books the epoch's reward at its first mutating call
             // (`ping`); its views are stale until then. A failed ping does
-            // not stop the read, which then sees the stale (lower) balance.
+            // not stop the read, which then sees the stale (lower) balance:
+            // `on_ping` notes it, so the caps are not judged on that balance.
             return ext_staking_pool::ext(id.clone())
                 .with_static_gas(GAS_FOR_POOL_STAKE_CALL)
                 .ping()
                 .then(
-                    ext_staking_pool::ext(id.clone())
-                        .with_static_gas(GAS_FOR_POOL_VIEW)
-                        .get_account(env::current_account_id()),
-                )
-                .then(
                     Self::ext(env::current_account_id())
-                        .with_static_gas(GAS_ON_SYNC)
-                        .on_sync(id, now),
+                        .with_static_gas(GAS_ON_PING)
+                        .on_ping(id, now),
                 )
                 .into();
         }
         if self.push_attempt_epoch != Some(now) {
             Self::require_gas(GAS_EPOCH_PUSH);
+            self.refresh_network_total();
             return self.push_pool_state().into();
         }
         PromiseOrValue::Value(false)
     }
 
+    /// Callback of a sync's `ping`. Private; never panics (it only creates
+    /// promises, within the gas `epoch_sync` checked). Reads the router's
+    /// account at the pool, then `on_sync` books it, told whether the ping
+    /// succeeded. The validator stays locked until `on_sync`.
+    #[private]
+    pub fn on_ping(
+        &mut self,
+        validator_id: AccountId,
+        epoch: u64,
+        #[callback_result(max_bytes = 4096)]
+        #[serializer(borsh)]
+        result: Result<RawResult, PromiseError>,
+    ) -> Promise {
+        let pinged = landed(&result);
+        ext_staking_pool::ext(validator_id.clone())
+            .with_static_gas(GAS_FOR_POOL_VIEW)
+            .get_account(env::current_account_id())
+            .then(
+                Self::ext(env::current_account_id())
+                    .with_static_gas(GAS_ON_SYNC)
+                    .on_sync(validator_id, epoch, pinged),
+            )
+    }
+
     /// Callback of a sync's `get_account`. Private; never panics. Books the
     /// reading unless it is unusable (failed call, malformed reply, another
     /// account's balances, a growth above `MAX_REWARD_BPS_PER_EPOCH` or a loss
-    /// above `SYNC_LOSS_TOLERANCE`: then nothing is booked). Returns whether
-    /// `epoch_sync` has more to do this epoch.
+    /// above `SYNC_LOSS_TOLERANCE`: then nothing is booked). `pinged`: the
+    /// pool's `ping` before the read succeeded (else the reading is stale).
+    /// Returns whether `epoch_sync` has more to do this epoch.
     #[private]
     pub fn on_sync(
         &mut self,
         validator_id: AccountId,
         epoch: u64,
+        pinged: bool,
         #[callback_result(max_bytes = 4096)]
         #[serializer(borsh)]
         result: Result<RawResult, PromiseError>,
@@ -105,7 +135,7 @@ impl MetaPool {
             });
         match (i, reading) {
             (Some(i), Ok(a)) => {
-                if let Err(reason) = self.book_sync(i, epoch, &a) {
+                if let Err(reason) = self.book_sync(i, epoch, &a, pinged) {
                     self.record_failure(Some(i), EpochOp::Sync, &validator_id, 0, epoch, reason);
                 }
             }
@@ -137,7 +167,7 @@ impl MetaPool {
         self.advance_index();
         let b = &mut self.books;
         b.mint_in_flight_shares = b.mint_in_flight_shares.saturating_sub(shares.0);
-        if result.is_ok() {
+        if landed(&result) {
             b.snear_supply = b.snear_supply.saturating_add(shares.0);
             Event::FeeMinted {
                 treasury_id: &self.treasury_account_id,
@@ -164,7 +194,7 @@ impl MetaPool {
         #[serializer(borsh)]
         result: Result<RawResult, PromiseError>,
     ) -> bool {
-        if result.is_ok() {
+        if landed(&result) {
             self.pushed_epoch = self.pushed_epoch.max(Some(state.epoch_height));
             Event::PoolStatePushed { state: &state }.emit();
         } else {
@@ -181,17 +211,20 @@ impl MetaPool {
     /// Whether `epoch_sync` has more to do this epoch: a validator to read,
     /// or the epoch's pool-state push.
     pub(crate) fn sync_work_pending(&self) -> bool {
-        self.push_attempt_epoch != Some(env::epoch_height()) || self.plan(|p| p.sync().is_some())
+        let now = env::epoch_height();
+        self.push_attempt_epoch != Some(now) || next_to_sync(self.validators.get(), now).is_some()
     }
 
     /// Books a validator reading: growth is reward (less the protocol fee,
     /// minted as sNEAR to the treasury at the new price), a small decrease
-    /// is pool rounding paid by the seed. The records then equal the reading.
+    /// is pool rounding paid by the seed. The records then equal the reading
+    /// (stale for the epoch unless `pinged`).
     fn book_sync(
         &mut self,
         i: usize,
         epoch: u64,
         a: &HumanReadableAccount,
+        pinged: bool,
     ) -> Result<(), &'static str> {
         let (staked, unstaked) = (a.staked_balance.0, a.unstaked_balance.0);
         let total = staked.checked_add(unstaked).ok_or("malformed_reply")?;
@@ -206,7 +239,12 @@ impl MetaPool {
         } else {
             (0, booked - total)
         };
-        if loss > SYNC_LOSS_TOLERANCE {
+        // A larger loss is refused, except on a validator governance is
+        // draining: there it is booked (the seed pays what it can, the rest
+        // lowers the price, evented), because refusing it would freeze the
+        // validator, and everything it holds, for ever.
+        let draining = v.state == ValidatorState::Draining;
+        if loss > SYNC_LOSS_TOLERANCE && !draining {
             return Err("balance_decreased");
         }
         let max_growth = mul_div_down(booked, MAX_REWARD_BPS_PER_EPOCH * epochs, 10_000)
@@ -220,6 +258,7 @@ impl MetaPool {
         v.unstaked = unstaked;
         v.can_withdraw = a.can_withdraw;
         v.synced_epoch = Some(epoch);
+        v.stale_epoch = (!pinged).then_some(epoch);
         if v.earmarked > unstaked {
             // The pool holds less unstaked than is owed to the reserve (its
             // rounding): ask for the difference again from staked NEAR.
@@ -236,10 +275,15 @@ impl MetaPool {
         };
         if loss > 0 {
             let burnt = self.books.pay_from_seed(loss);
+            let reason = if loss > SYNC_LOSS_TOLERANCE {
+                "drained_validator_loss"
+            } else {
+                "validator_rounding"
+            };
             Event::SeedPaid {
                 amount: U128(loss),
                 seed_shares_burnt: U128(burnt),
-                reason: "validator_rounding",
+                reason,
             }
             .emit();
         }
@@ -280,10 +324,7 @@ impl MetaPool {
         } else {
             NearToken::from_yoctonear(0)
         };
-        ext_snear::ext(self.snear_account_id.clone())
-            .with_attached_deposit(deposit)
-            .with_static_gas(GAS_FOR_SNEAR_MINT_BURN)
-            .mint(self.treasury_account_id.clone(), U128(shares))
+        self.snear_mint(&self.treasury_account_id, shares, deposit)
             .then(
                 Self::ext(env::current_account_id())
                     .with_static_gas(GAS_ON_FEE_MINT)

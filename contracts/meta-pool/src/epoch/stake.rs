@@ -5,7 +5,7 @@ use meta_common::ext::{ext_staking_pool, GAS_FOR_POOL_STAKE_CALL};
 use near_sdk::json_types::U128;
 use near_sdk::{env, near, AccountId, NearToken, PromiseError, PromiseOrValue};
 
-use crate::epoch::RawResult;
+use crate::epoch::{landed, RawResult};
 use crate::events::Event;
 use crate::gas::{GAS_EPOCH_VALIDATOR_CALL, GAS_ON_VALIDATOR_CALL};
 use crate::validators::EpochOp;
@@ -60,8 +60,8 @@ impl MetaPool {
         self.advance_index();
         self.books.stake_in_flight = self.books.stake_in_flight.saturating_sub(amount.0);
         let i = self.unlock(&validator_id);
-        match (i, result) {
-            (Some(i), Ok(_)) => {
+        match (i, landed(&result)) {
+            (Some(i), true) => {
                 let v = &mut self.validators.get_mut()[i];
                 v.staked += amount.0;
                 v.record_added(epoch, amount.0);
@@ -83,6 +83,6 @@ impl MetaPool {
                 self.record_failure(i, EpochOp::Stake, &validator_id, amount.0, epoch, reason);
             }
         }
-        self.plan(|p| p.stake().is_some())
+        self.pending(|p| p.stake().is_some())
     }
 }

@@ -10,7 +10,8 @@ use meta_common::ext::{ext_staking_pool, GAS_FOR_POOL_STAKE_CALL};
 use near_sdk::json_types::U128;
 use near_sdk::{env, near, AccountId, PromiseError, PromiseOrValue};
 
-use crate::epoch::RawResult;
+use crate::config::{EARMARK_OVERDUE_EPOCHS, NUM_EPOCHS_TO_UNLOCK};
+use crate::epoch::{landed, RawResult};
 use crate::events::Event;
 use crate::gas::{GAS_EPOCH_VALIDATOR_CALL, GAS_ON_VALIDATOR_CALL};
 use crate::validators::EpochOp;
@@ -29,6 +30,7 @@ impl MetaPool {
     /// `epoch_attempt`/`epoch_success`/`epoch_failed` (op `unstake`).
     pub fn epoch_unstake(&mut self) -> PromiseOrValue<bool> {
         self.advance_index();
+        self.release_overdue_earmarks();
         self.net_now();
         let Some(plan) = self.plan(|p| p.unstake()) else {
             return PromiseOrValue::Value(false);
@@ -63,14 +65,20 @@ impl MetaPool {
         let b = &mut self.books;
         b.unstake_in_flight = b.unstake_in_flight.saturating_sub(earmark.0);
         let i = self.unlock(&validator_id);
-        match (i, result) {
-            (Some(i), Ok(_)) => {
+        match (i, landed(&result)) {
+            (Some(i), true) => {
                 let v = &mut self.validators.get_mut()[i];
                 v.staked = v.staked.saturating_sub(amount.0);
                 v.unstaked += amount.0;
                 v.earmarked += earmark.0;
                 v.can_withdraw = false;
-                v.last_unstake_epoch = Some(env::epoch_height());
+                // The call's epoch: the pool unstaked then (or, at an
+                // epoch boundary, one block later, which its
+                // `can_withdraw` at the withdraw's sync covers). The
+                // callback's epoch would delay the withdrawal a whole epoch
+                // and, in that epoch, let another claims unstake restart
+                // the pool's wait for these earmarks.
+                v.last_unstake_epoch = Some(epoch);
                 self.books.earmarked += earmark.0;
                 Event::EpochSuccess {
                     op,
@@ -94,14 +102,44 @@ impl MetaPool {
         }
         if op == EpochOp::Rebalance {
             let budget = self.rebalance_budget_left();
-            self.plan(|p| p.rebalance(budget).is_some())
+            self.pending(|p| p.rebalance(budget).is_some())
         } else {
-            self.plan(|p| p.unstake().is_some())
+            self.pending(|p| p.unstake().is_some())
         }
     }
 }
 
 impl MetaPool {
+    /// Releases earmarks `EARMARK_OVERDUE_EPOCHS` past the pools' unlock
+    /// back to `to_unstake`: a validator that cannot be synced or pay out
+    /// must not hold users' claims for ever. Pure bookkeeping (the NEAR
+    /// there becomes stake in transit, collected to the buffer whenever the
+    /// validator recovers); the claims are then unstaked elsewhere, with a
+    /// new wait. Emits `earmarks_released`.
+    pub(crate) fn release_overdue_earmarks(&mut self) {
+        let now = env::epoch_height();
+        let due = NUM_EPOCHS_TO_UNLOCK + EARMARK_OVERDUE_EPOCHS;
+        if self.books.earmarked == 0 {
+            return;
+        }
+        let list = self.validators.get_mut();
+        for v in list.iter_mut() {
+            let overdue = v.last_unstake_epoch.is_some_and(|e| e + due <= now);
+            if v.earmarked == 0 || v.lock.is_some() || !overdue {
+                continue;
+            }
+            let amount = v.earmarked;
+            v.earmarked = 0;
+            self.books.earmarked -= amount;
+            self.books.to_unstake += amount;
+            Event::EarmarksReleased {
+                validator_id: &v.account_id,
+                amount: U128(amount),
+            }
+            .emit();
+        }
+    }
+
     /// Calls `unstake(amount)` on the locked validator with its callback.
     pub(crate) fn call_unstake(
         &mut self,

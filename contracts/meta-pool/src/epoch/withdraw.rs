@@ -6,7 +6,7 @@ use meta_common::ext::{ext_staking_pool, GAS_FOR_POOL_STAKE_CALL};
 use near_sdk::json_types::U128;
 use near_sdk::{env, near, AccountId, PromiseError, PromiseOrValue};
 
-use crate::epoch::RawResult;
+use crate::epoch::{landed, RawResult};
 use crate::events::Event;
 use crate::gas::{GAS_EPOCH_VALIDATOR_CALL, GAS_ON_VALIDATOR_CALL};
 use crate::validators::EpochOp;
@@ -58,8 +58,8 @@ impl MetaPool {
     ) -> bool {
         self.advance_index();
         let i = self.unlock(&validator_id);
-        match (i, result) {
-            (Some(i), Ok(_)) => {
+        match (i, landed(&result)) {
+            (Some(i), true) => {
                 let v = &mut self.validators.get_mut()[i];
                 v.unstaked = v.unstaked.saturating_sub(amount.0);
                 let owed = amount.0.min(v.earmarked);
@@ -84,6 +84,6 @@ impl MetaPool {
                 self.record_failure(i, EpochOp::Withdraw, &validator_id, amount.0, epoch, reason);
             }
         }
-        self.plan(|p| p.withdraw().is_some())
+        self.pending(|p| p.withdraw().is_some())
     }
 }

@@ -189,21 +189,45 @@ fn a_failed_stake_comes_back_to_the_buffer() {
 }
 
 #[test]
-fn netting_comes_before_any_stake() {
+fn a_new_stake_takes_claims_still_staked_before_any_call() {
     let mut w = World::with_validators(4);
     let l = lockup_of("owner1.near");
     w.deposit_and_stake(&l, near(99));
     w.keeper();
     w.next_epoch(0);
     w.unstake(&l, near(30));
+    // Alice's 20 stays in the reserve backing 20 of the lockup's claim, and
+    // 20 of the stake the claim would have unstaked backs alice's shares.
     w.deposit_and_stake("alice.near", near(20));
-    w.drain(World::sync);
-    assert!(!w.epoch_stake(), "the 20 nets against the 30 owed");
     let b = &w.c.books;
-    assert_eq!(b.buffered, 0);
-    assert_eq!(b.to_unstake, near(10));
-    assert_eq!(b.reserve, near(20));
-    assert_eq!(w.all_events("netted")[0]["amount"], near(20).to_string());
+    assert_eq!(
+        (b.buffered, b.to_unstake, b.reserve),
+        (0, near(10), near(20))
+    );
+    w.drain(World::sync);
+    assert!(!w.epoch_stake(), "nothing to place");
+    assert!(w.all_events("netted").is_empty(), "nothing left to net");
+    w.check();
+}
+
+#[test]
+fn netting_puts_buffered_stake_against_claims() {
+    let mut w = World::with_validators(1);
+    // One validator: 75% of the stake stays buffered by the share cap.
+    let l = lockup_of("owner1.near");
+    w.deposit_and_stake(&l, near(99));
+    w.keeper();
+    let buffered = w.c.books.buffered;
+    assert!(buffered > near(70));
+    w.next_epoch(0);
+    w.unstake(&l, near(30));
+    w.drain(World::sync);
+    assert!(!w.epoch_unstake(), "the buffer serves the claim");
+    let b = &w.c.books;
+    assert_eq!(b.to_unstake, 0);
+    assert_eq!(b.buffered, buffered - near(30));
+    assert_eq!(b.reserve, near(30));
+    assert_eq!(w.all_events("netted")[0]["amount"], near(30).to_string());
     w.check();
 }
 

@@ -27,12 +27,7 @@ fn a_new_epoch_has_work_and_a_round_finishes_it() {
 
 #[test]
 fn claims_show_as_backlog_until_unstaked() {
-    let mut w = World::with_validators(4);
-    let l = lockup_of("owner1.near");
-    w.deposit_and_stake(&l, near(99));
-    w.keeper();
-    w.next_epoch(0);
-    w.drain(World::sync);
+    let (mut w, l) = World::with_placed_lockup();
     w.unstake(&l, near(10));
     let s = w.view().get_epoch_status();
     assert!(s.unstake_pending);

@@ -76,8 +76,8 @@ fn the_index_advances_by_emission_over_shares() {
     assert_eq!(w.c.reward_index, expected);
     assert_eq!(w.snear_state.as_ref().unwrap().reward_index.0, expected);
     assert_eq!(
-        w.all_events("reward_index_advanced").last().unwrap()["epochs"],
-        3
+        w.all_events("reward_index_advanced").last().unwrap()["blocks"],
+        3 * crate::config::EPOCH_BLOCKS
     );
 }
 
@@ -131,13 +131,19 @@ fn sync_pings_the_pool_before_reading_it() {
     });
     let receipts = near_sdk::test_utils::get_created_receipts();
     let calls: Vec<String> = receipts.iter().map(|r| function_call(r).0).collect();
-    assert_eq!(calls, ["ping", "get_account", "on_sync"]);
+    assert_eq!(calls, ["ping", "on_ping"]);
     assert_eq!(
         receipts[1].receipt_indices.len(),
         1,
-        "the read waits for the ping"
+        "on_ping waits for the ping"
     );
+    // `on_ping` then reads the pool (`get_account`) and `on_sync` books
+    // what it read, fresh.
     w.run();
+    let v0 = w.validator("v0.pool.near");
+    assert_eq!(v0.synced_epoch, Some(w.epoch));
+    assert_eq!(v0.stale_epoch, None);
+    assert!(w.all_logs.iter().any(|l| l.contains("rewards_synced")));
 }
 
 #[test]
@@ -147,6 +153,7 @@ fn a_failed_ping_still_reads_the_pool() {
     w.fault("v0.pool.near", "ping", Fault::Fail, false);
     w.sync();
     assert_eq!(w.validator("v0.pool.near").synced_epoch, Some(w.epoch));
+    assert_eq!(w.validator("v0.pool.near").stale_epoch, Some(w.epoch));
     w.drain(World::sync);
     w.check();
 }
@@ -318,4 +325,42 @@ fn sync_needs_its_gas() {
     w.next_epoch(0);
     w.prepaid_tgas = 100;
     w.sync();
+}
+
+/// A pool whose `ping` fails still gets read, but its views may miss the
+/// epoch's reward, so its true balance may be nearer the cap than the
+/// reading: it takes no new stake that epoch (the stake goes elsewhere),
+/// and a clean sync the next epoch makes it usable again.
+#[test]
+fn a_reading_after_a_failed_ping_takes_no_new_stake_that_epoch() {
+    // Six validators, so each has room under the 25% cap.
+    let mut w = World::with_validators(6);
+    w.deposit_and_stake("alice.near", near(100));
+    w.keeper();
+    w.next_epoch(0);
+    w.fault("v0.pool.near", "ping", Fault::Fail, false);
+    w.drain(World::sync);
+    let v0 = w.validator("v0.pool.near");
+    assert_eq!(v0.synced_epoch, Some(w.epoch), "the reading is booked");
+    assert_eq!(v0.stale_epoch, Some(w.epoch));
+    assert_eq!(w.validator("v1.pool.near").stale_epoch, None);
+    let view = w.view().get_validators(0, 10);
+    assert_eq!(view[0].stale_epoch, Some(w.epoch));
+    assert_eq!(view[0].stake_room.0, 0, "no room while stale");
+    assert!(view[1].stake_room.0 > 0);
+
+    w.deposit_and_stake("bob.near", near(40));
+    let before = w.validator("v0.pool.near").staked;
+    w.keeper();
+    assert_eq!(
+        w.validator("v0.pool.near").staked,
+        before,
+        "nothing new on v0"
+    );
+    assert_eq!(w.c.books.buffered, 0, "placed on the others");
+
+    w.next_epoch(0);
+    w.drain(World::sync);
+    assert_eq!(w.validator("v0.pool.near").stale_epoch, None);
+    assert!(w.view().get_validators(0, 10)[0].stake_room.0 > 0);
 }

@@ -7,24 +7,13 @@ use crate::validators::{EpochOp, ValidatorState};
 use meta_common::actions::RouterAction;
 use near_sdk::serde_json::json;
 
-/// Four validators with 25 NEAR each, a lockup holding 99 of it.
-fn placed() -> (World, String) {
-    let mut w = World::with_validators(4);
-    let l = lockup_of("owner1.near");
-    w.deposit_and_stake(&l, near(99));
-    w.keeper();
-    w.next_epoch(0);
-    w.drain(World::sync);
-    (w, l)
-}
-
 fn action(w: &mut World, a: RouterAction) -> bool {
     w.exec_bool(OWNER, 0, |c| c.apply_governance_action(a))
 }
 
 #[test]
 fn claims_are_unstaked_from_the_validator_furthest_above_target() {
-    let (mut w, l) = placed();
+    let (mut w, l) = World::with_placed_lockup();
     // v3 earned a little more: it is the furthest above target.
     w.pools
         .get_mut(&id("v3.pool.near"))
@@ -52,7 +41,7 @@ fn claims_are_unstaked_from_the_validator_furthest_above_target() {
 
 #[test]
 fn withdraw_collects_after_the_window_into_the_reserve() {
-    let (mut w, l) = placed();
+    let (mut w, l) = World::with_placed_lockup();
     w.unstake(&l, near(10));
     w.keeper();
     let v =
@@ -123,7 +112,7 @@ fn an_earmarked_validator_takes_no_unstake_from_another_epoch() {
 
 #[test]
 fn a_second_claim_in_the_same_epoch_joins_the_same_wait() {
-    let (mut w, l) = placed();
+    let (mut w, l) = World::with_placed_lockup();
     w.unstake(&l, near(10));
     w.drain(World::epoch_unstake);
     let first =
@@ -145,7 +134,7 @@ fn a_second_claim_in_the_same_epoch_joins_the_same_wait() {
 
 #[test]
 fn a_failed_unstake_puts_the_claims_back() {
-    let (mut w, l) = placed();
+    let (mut w, l) = World::with_placed_lockup();
     w.unstake(&l, near(10));
     for i in 0..4 {
         w.fault(&format!("v{i}.pool.near"), "unstake", Fault::Fail, false);
@@ -171,7 +160,7 @@ fn a_failed_unstake_puts_the_claims_back() {
 
 #[test]
 fn a_failed_withdraw_books_nothing() {
-    let (mut w, l) = placed();
+    let (mut w, l) = World::with_placed_lockup();
     w.unstake(&l, near(10));
     w.keeper();
     for _ in 0..NUM_EPOCHS_TO_UNLOCK {
@@ -201,7 +190,7 @@ fn a_failed_withdraw_books_nothing() {
 
 #[test]
 fn a_pool_that_says_not_yet_is_not_asked() {
-    let (mut w, l) = placed();
+    let (mut w, l) = World::with_placed_lockup();
     w.unstake(&l, near(10));
     w.keeper();
     for _ in 0..NUM_EPOCHS_TO_UNLOCK {
@@ -230,7 +219,7 @@ fn a_pool_that_says_not_yet_is_not_asked() {
 
 #[test]
 fn draining_empties_the_validator_and_removes_it() {
-    let (mut w, _) = placed();
+    let (mut w, _) = World::with_placed_lockup();
     assert!(action(
         &mut w,
         RouterAction::DrainValidator {
@@ -265,7 +254,7 @@ fn draining_empties_the_validator_and_removes_it() {
 
 #[test]
 fn remove_drains_first_when_the_validator_holds_stake() {
-    let (mut w, _) = placed();
+    let (mut w, _) = World::with_placed_lockup();
     assert!(action(
         &mut w,
         RouterAction::RemoveValidator {
@@ -281,8 +270,8 @@ fn remove_drains_first_when_the_validator_holds_stake() {
 }
 
 #[test]
-fn an_unstake_landing_next_epoch_restarts_the_wait_from_then() {
-    let (mut w, l) = placed();
+fn an_unstake_whose_callback_lands_next_epoch_counts_from_the_call() {
+    let (mut w, l) = World::with_placed_lockup();
     w.unstake(&l, near(10));
     w.call("keeper.near", 0, |c| {
         let _ = c.epoch_unstake();
@@ -299,15 +288,19 @@ fn an_unstake_landing_next_epoch_restarts_the_wait_from_then() {
             .clone();
     assert_eq!(
         v.last_unstake_epoch,
-        Some(w.epoch),
-        "the callback's epoch, never earlier"
+        Some(w.epoch - 1),
+        "the call's epoch: the pool's wait started then"
+    );
+    assert!(
+        !v.free_for_claims(w.epoch),
+        "in the callback's epoch another claims unstake there would restart the wait"
     );
     w.check();
 }
 
 #[test]
 fn rounding_dust_left_unstaked_is_not_worth_a_call() {
-    let (mut w, _) = placed();
+    let (mut w, _) = World::with_placed_lockup();
     let reply = |v: &crate::validators::Validator, unstaked: u128| {
         near_sdk::serde_json::to_vec(&json!({"account_id": ROUTER,
             "unstaked_balance": unstaked.to_string(),

@@ -4,6 +4,7 @@
 //! conservation, a price that never falls; `epoch_stake` checks the caps).
 
 use super::world::*;
+use crate::config::MIN_LIQUID_STAKE;
 use crate::validators::ValidatorState;
 use meta_common::actions::{RouterAction, RouterParameter, ValidatorWeight};
 use near_sdk::json_types::U128;
@@ -21,9 +22,12 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    /// An awkward amount between 0.01 and ~50 NEAR.
+    /// An awkward amount between 0.1 (the least first deposit and liquid
+    /// stake) and ~50 NEAR.
     fn amount(&mut self) -> u128 {
-        near(1) / 100 * (1 + self.below(5_000) as u128) + self.next() as u128 % 1_000_000_007
+        MIN_LIQUID_STAKE
+            + near(1) / 100 * self.below(5_000) as u128
+            + self.next() as u128 % 1_000_000_007
     }
     fn pick<'a>(&mut self, xs: &'a [String]) -> &'a String {
         &xs[self.below(xs.len() as u64) as usize]
@@ -93,7 +97,7 @@ fn user_step(w: &mut World, r: &mut Rng, liquid: &[String], lockups: &[String]) 
             let a = r.amount();
             w.deposit(&who, a);
             if r.below(2) == 0 {
-                w.stake(&who, a / 2 + 1);
+                w.stake(&who, (a / 2 + 1).max(MIN_LIQUID_STAKE));
             }
         }
         3 if lock && staked > 0 => {
@@ -115,7 +119,7 @@ fn user_step(w: &mut World, r: &mut Rng, liquid: &[String], lockups: &[String]) 
                 w.withdraw(&who, 1 + r.next() as u128 % unstaked);
             }
         }
-        6 if unstaked > near(1) / 100 => {
+        6 if unstaked / 2 >= MIN_LIQUID_STAKE => {
             // Restake part of an unstaked balance, available or not.
             let _ = w.exec_u128(&who, 0, |c| c.stake(U128(unstaked / 2)));
         }

@@ -20,17 +20,16 @@ fn deposit_and_stake_mints_snear_and_commits_in_the_callback() {
     assert_eq!(w.c.books.total_staked, near(6));
     let receipts = get_created_receipts();
     assert_eq!(receipts[0].receiver_id, id(SNEAR));
-    let (method, args) = function_call(&receipts[0]);
+    let calls = function_calls(&receipts[0]);
+    assert_eq!(calls.len(), 2, "one receipt: the push, then the mint");
+    assert_eq!(calls[0].0, "update_pool_state");
+    let (method, args, deposit) = &calls[1];
     assert_eq!(method, "mint");
     assert_eq!(
-        args,
+        *args,
         json!({"account_id": ALICE, "amount": near(5).to_string()})
     );
-    assert!(matches!(
-        &receipts[0].actions[0],
-        near_sdk::mock::MockAction::FunctionCallWeight { attached_deposit, .. }
-            if *attached_deposit == SNEAR_REGISTRATION_DEPOSIT
-    ));
+    assert_eq!(*deposit, SNEAR_REGISTRATION_DEPOSIT.as_yoctonear());
     assert_eq!(w.events("mint_attempt").len(), 1);
     let out = w.run();
     assert_eq!(
@@ -150,10 +149,11 @@ fn unstake_burns_then_credits_at_the_price_then() {
     });
     let shares = w.c.books.burn_in_flight_shares;
     assert_eq!(shares, near(10), "price still 1 before the sync");
-    let (method, args) = function_call(&get_created_receipts()[0]);
-    assert_eq!(method, "burn");
+    let calls = function_calls(&get_created_receipts()[0]);
+    assert_eq!(calls[0].0, "update_pool_state");
+    assert_eq!(calls[1].0, "burn");
     assert_eq!(
-        args,
+        calls[1].1,
         json!({"account_id": ALICE, "amount": shares.to_string()})
     );
     let held = w.hold();
@@ -253,7 +253,8 @@ fn liquid_views_show_only_what_the_router_holds() {
 #[should_panic(expected = "E_NOT_ENOUGH_GAS")]
 fn liquid_stake_needs_gas_for_the_mint() {
     let mut w = World::new();
-    w.prepaid_tgas = 20;
+    // 35 Tgas carried a bare mint; the mint now carries its pool-state push.
+    w.prepaid_tgas = 35;
     w.deposit_and_stake(ALICE, near(1));
 }
 
@@ -270,7 +271,7 @@ fn liquid_unstake_needs_gas_for_the_burn() {
 #[should_panic(expected = "E_NOT_ENOUGH_GAS")]
 fn liquid_unstake_all_needs_gas_for_read_and_burn() {
     let mut w = World::new();
-    w.prepaid_tgas = 40;
+    w.prepaid_tgas = 55;
     w.unstake_all(ALICE);
 }
 
@@ -307,4 +308,54 @@ fn liquid_unstake_above_all_snear_fails_early() {
     let mut w = World::new();
     w.deposit_and_stake(ALICE, near(1));
     w.unstake(ALICE, near(5));
+}
+
+/// sNEAR settles a holder at the index it last received. The router advances
+/// its index at the first call of an epoch; a mint that reached sNEAR before
+/// the next push would settle the new holder at the old index and the push
+/// would credit its shares with epochs before they existed (more META
+/// claimable than emitted). Every mint and burn carries the current state.
+#[test]
+fn mints_and_burns_settle_holders_at_the_router_s_current_index() {
+    let mut w = World::with_validators(2);
+    w.deposit_and_stake(ALICE, near(10));
+    w.keeper();
+    let pushed = w.snear_state.as_ref().unwrap().reward_index.0;
+    // A new epoch: the stake below is its first call, advancing the index.
+    w.next_epoch(0);
+    w.deposit_and_stake("bob.near", near(10));
+    let index = w.c.reward_index;
+    assert!(index > pushed, "the stake advanced the router's index");
+    let last = w.snear_settled_at.last().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.1.as_str(), last.2),
+        ("mint", "bob.near", index)
+    );
+    w.epoch += 1;
+    w.unstake(ALICE, near(1));
+    let last = w.snear_settled_at.last().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.1.as_str(), last.2),
+        ("burn", ALICE, w.c.reward_index)
+    );
+    // The treasury's fee mint too.
+    w.next_epoch(10);
+    w.drain(World::sync);
+    let (op, holder, at) = w.snear_settled_at.last().unwrap().clone();
+    assert_eq!((op.as_str(), holder.as_str()), ("mint", TREASURY));
+    assert_eq!(at, w.c.reward_index);
+    w.check();
+}
+
+#[test]
+fn a_rejected_push_fails_the_mint_and_rolls_it_back() {
+    let mut w = World::new();
+    w.fault(SNEAR, "update_pool_state", Fault::Fail, false);
+    let before = w.c.books.clone();
+    assert_eq!(w.deposit_and_stake(ALICE, near(3)), 0);
+    assert!(w.snear.get(&id(ALICE)).is_none_or(|b| *b == 0));
+    assert_eq!(w.account(ALICE).unstaked, near(3), "the NEAR is back");
+    assert_eq!(w.c.books.total_shares, before.total_shares);
+    assert_eq!(w.all_events("mint_failed").len(), 1);
+    w.check();
 }

@@ -2,6 +2,7 @@
 //! owner's governance-token claim.
 
 use super::world::*;
+use crate::config::MIN_FIRST_DEPOSIT;
 use crate::config::UNSTAKE_WAIT_EPOCHS;
 use meta_common::pool_state::REWARD_INDEX_SCALE;
 use near_sdk::json_types::U128;
@@ -89,7 +90,10 @@ fn exact_unstake_and_withdraw_at_ugly_prices() {
         let mut w = World::new();
         w.donate_reward(donation);
         let l = lockup();
-        w.deposit(&l, amount);
+        // A first deposit is at least MIN_FIRST_DEPOSIT; the rest of it
+        // stays unstaked and leaves with the withdrawal.
+        let deposit = amount.max(MIN_FIRST_DEPOSIT);
+        w.deposit(&l, deposit);
         w.stake(&l, amount);
         let staked = w.view().get_account_staked_balance(id(&l)).0;
         assert!(staked <= amount, "never over-reports");
@@ -98,7 +102,7 @@ fn exact_unstake_and_withdraw_at_ugly_prices() {
         assert_eq!(w.account(&l).shares, 0, "all shares spent");
         assert_eq!(w.view().get_account_staked_balance(id(&l)).0, 0);
         let unstaked = w.view().get_account_unstaked_balance(id(&l)).0;
-        assert_eq!(unstaked, staked);
+        assert_eq!(unstaked, staked + (deposit - amount));
         wait_until_available(&mut w, &l);
         w.withdraw(&l, unstaked);
         assert_eq!(w.view().get_account_total_balance(id(&l)).0, 0);
@@ -224,7 +228,7 @@ fn stake_worth_less_than_a_share_fails() {
     let mut w = World::new();
     w.donate_reward(near(1)); // price 2
     let l = lockup();
-    w.deposit(&l, 5);
+    w.deposit(&l, near(1));
     w.stake(&l, 1);
 }
 

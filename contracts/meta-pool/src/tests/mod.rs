@@ -2,6 +2,7 @@
 
 mod world;
 
+mod audit;
 mod epoch_rebalance;
 mod epoch_stake;
 mod epoch_status;

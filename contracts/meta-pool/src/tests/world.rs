@@ -62,6 +62,10 @@ pub enum Fault {
     Fail,
     /// The call "succeeds" and returns these bytes, changing nothing.
     Reply(Vec<u8>),
+    /// The call does its work and succeeds, but returns more than the
+    /// callback's `max_bytes`: near-sdk hands the callback
+    /// `Err(PromiseError::TooLong)`.
+    TooLong,
 }
 
 /// The core staking pool's books for the router's account, plus the stake
@@ -149,6 +153,9 @@ pub struct World {
     pub snear: BTreeMap<AccountId, u128>,
     pub snear_registered: HashSet<AccountId>,
     pub snear_state: Option<PoolState>,
+    /// Each sNEAR mint and burn with the reward index sNEAR held when it
+    /// ran (the index the holder was settled at).
+    pub snear_settled_at: Vec<(String, AccountId, u128)>,
     pub meta_minted: BTreeMap<AccountId, u128>,
     pub whitelisted: HashSet<AccountId>,
     pub pools: BTreeMap<AccountId, FakePool>,
@@ -169,6 +176,10 @@ pub struct World {
     pending: Vec<near_sdk::mock::Receipt>,
     /// Gas attached to every call.
     pub prepaid_tgas: u64,
+    /// The receipt running now replies more than its callback reads.
+    reply_too_long: bool,
+    /// Blocks into the epoch the next calls run at (0: its first block).
+    pub block_offset: u64,
 }
 
 impl World {
@@ -180,7 +191,15 @@ impl World {
         // A fresh chain: a world built earlier on this thread leaves its
         // storage behind (its collections flush when dropped).
         near_sdk::mock::with_mocked_blockchain(|b| drop(b.take_storage()));
-        set_context(OWNER, seed, OWN_FUNDS, epoch, &network, network_others, 300);
+        set_context(
+            OWNER,
+            seed,
+            OWN_FUNDS,
+            (epoch, 0),
+            &network,
+            network_others,
+            300,
+        );
         let c = MetaPool::new(
             id(OWNER),
             id(SNEAR),
@@ -199,6 +218,7 @@ impl World {
             snear: BTreeMap::new(),
             snear_registered: HashSet::new(),
             snear_state: None,
+            snear_settled_at: Vec::new(),
             meta_minted: BTreeMap::new(),
             whitelisted: HashSet::new(),
             pools: BTreeMap::new(),
@@ -210,6 +230,8 @@ impl World {
             all_logs: Vec::new(),
             pending: Vec::new(),
             prepaid_tgas: 300,
+            reply_too_long: false,
+            block_offset: 0,
         };
         w.after_router_run();
         w
@@ -228,6 +250,19 @@ impl World {
             w.add_validator(&format!("v{i}.pool.near"), 1_000);
         }
         w
+    }
+
+    /// Four validators, a lockup (`owner1.near`'s) with 99 NEAR staked, the
+    /// keeper's placement done and the next epoch synced: stake on the
+    /// pools, for tests of what happens to it. Returns the lockup's id.
+    pub fn with_placed_lockup() -> (Self, String) {
+        let mut w = Self::with_validators(4);
+        let l = lockup_of("owner1.near");
+        w.deposit_and_stake(&l, near(99));
+        w.keeper();
+        w.next_epoch(0);
+        w.drain(World::sync);
+        (w, l)
     }
 
     /// Whitelists a pool and adds it through the owner's bootstrap powers.
@@ -249,7 +284,7 @@ impl World {
             predecessor,
             deposit,
             self.balance,
-            self.epoch,
+            (self.epoch, self.block_offset),
             &self.network,
             self.network_others,
             self.prepaid_tgas,
@@ -313,20 +348,33 @@ impl World {
         receipts: Vec<near_sdk::mock::Receipt>,
     ) -> Option<Result<Vec<u8>, ()>> {
         let mut outcomes: HashMap<u64, Result<Vec<u8>, ()>> = HashMap::new();
+        let mut too_long: HashSet<u64> = HashSet::new();
         let mut last = None;
         for r in receipts {
             let index = r.actions.iter().find_map(|a| a.receipt_index()).unwrap();
-            let deps: Vec<Result<Vec<u8>, ()>> = r
+            let deps: Vec<Result<Vec<u8>, Option<usize>>> = r
                 .receipt_indices
                 .iter()
-                .map(|d| outcomes.get(d).cloned().expect("dependency ran first"))
+                .map(|d| {
+                    let o = outcomes.get(d).cloned().expect("dependency ran first");
+                    match o {
+                        Ok(bytes) if too_long.contains(d) => Err(Some(bytes.len().max(257))),
+                        Ok(bytes) => Ok(bytes),
+                        Err(()) => Err(None),
+                    }
+                })
                 .collect();
             let outcome = if r.receiver_id == id(ROUTER) {
                 let o = self.run_callback(&r, deps);
                 last = Some(o.clone());
                 o
             } else {
-                self.run_external(&r)
+                self.reply_too_long = false;
+                let o = self.run_external(&r);
+                if self.reply_too_long {
+                    too_long.insert(index);
+                }
+                o
             };
             outcomes.insert(index, outcome);
         }
@@ -336,11 +384,12 @@ impl World {
     fn run_callback(
         &mut self,
         r: &near_sdk::mock::Receipt,
-        deps: Vec<Result<Vec<u8>, ()>>,
+        deps: Vec<Result<Vec<u8>, Option<usize>>>,
     ) -> Result<Vec<u8>, ()> {
         let (method, args) = function_call(r);
         let result: Result<RawResult, PromiseError> = match deps.first() {
             Some(Ok(bytes)) => Ok(RawResult(bytes.clone())),
+            Some(Err(Some(len))) => Err(PromiseError::TooLong(*len)),
             _ => Err(PromiseError::Failed),
         };
         self.context(ROUTER, 0);
@@ -386,7 +435,17 @@ impl World {
                 PromiseOrValue::Value(v) => bytes(json!(v)),
                 PromiseOrValue::Promise(_) => None,
             },
-            "on_sync" => bytes(json!(c.on_sync(acc("validator_id"), e("epoch"), result))),
+            // Dropping the promise schedules it; its chain gives the result.
+            "on_ping" => {
+                drop(c.on_ping(acc("validator_id"), e("epoch"), result));
+                None
+            }
+            "on_sync" => bytes(json!(c.on_sync(
+                acc("validator_id"),
+                e("epoch"),
+                a["pinged"].as_bool().unwrap(),
+                result
+            ))),
             "on_fee_mint" => {
                 c.on_fee_mint(u("shares"), result);
                 Some(vec![])
@@ -450,24 +509,62 @@ impl World {
             .push((id(receiver), method.to_string(), fault, sticky));
     }
 
+    /// Runs a receipt on a neighbour: its function calls in order, all or
+    /// nothing (a failing action undoes the ones before it, as on chain);
+    /// the receipt's result is the last action's.
     fn run_external(&mut self, r: &near_sdk::mock::Receipt) -> Result<Vec<u8>, ()> {
         let receiver = r.receiver_id.clone();
         if let Some(near_sdk::mock::MockAction::Transfer { deposit, .. }) = r.actions.first() {
             *self.paid.entry(receiver).or_default() += deposit.as_yoctonear();
             return Ok(vec![]);
         }
-        let (method, args) = function_call(r);
-        let deposit = function_call_deposit(r);
-        let outcome = match self.take_fault(&receiver, &method) {
-            Some(Fault::Fail) => Err(()),
-            Some(Fault::Reply(bytes)) => Ok(bytes),
-            None => self.execute(&receiver, &method, &args, deposit),
-        };
+        let saved = self.neighbours();
+        let mut outcome = Ok(vec![]);
+        for (method, args, deposit) in function_calls(r) {
+            outcome = match self.take_fault(&receiver, &method) {
+                Some(Fault::Fail) => Err(()),
+                Some(Fault::Reply(bytes)) => Ok(bytes),
+                Some(Fault::TooLong) => {
+                    self.reply_too_long = true;
+                    self.execute(&receiver, &method, &args, deposit)
+                }
+                None => self.execute(&receiver, &method, &args, deposit),
+            };
+            if outcome.is_err() {
+                break;
+            }
+        }
         if outcome.is_err() {
-            // A failed receipt refunds its deposit to the predecessor.
-            self.balance += deposit;
+            self.restore(saved);
+            // A failed receipt refunds its deposits to the predecessor.
+            self.balance += function_call_deposit(r);
         }
         outcome
+    }
+
+    /// The neighbours' state a failed receipt must leave as it was.
+    fn neighbours(&self) -> Neighbours {
+        Neighbours {
+            balance: self.balance,
+            snear: self.snear.clone(),
+            snear_registered: self.snear_registered.clone(),
+            snear_state: self.snear_state.clone(),
+            snear_settled_at: self.snear_settled_at.len(),
+            meta_minted: self.meta_minted.clone(),
+            pools: self.pools.clone(),
+            paid: self.paid.clone(),
+        }
+    }
+
+    fn restore(&mut self, n: Neighbours) {
+        self.balance = n.balance;
+        self.snear = n.snear;
+        self.snear_registered = n.snear_registered;
+        self.snear_state = n.snear_state;
+        self.snear_settled_at.truncate(n.snear_settled_at);
+        self.meta_minted = n.meta_minted;
+        self.pools = n.pools;
+        self.paid = n.paid;
     }
 
     /// The neighbours' behaviour.
@@ -483,6 +580,7 @@ impl World {
         match (receiver.as_str(), method) {
             (SNEAR, "mint") => {
                 let holder = id(a["account_id"].as_str().unwrap());
+                self.note_settlement("mint", &holder);
                 let mut refund = deposit;
                 if !self.snear_registered.contains(&holder) {
                     if deposit < SNEAR_REG {
@@ -497,6 +595,7 @@ impl World {
             }
             (SNEAR, "burn") => {
                 let holder = id(a["account_id"].as_str().unwrap());
+                self.note_settlement("burn", &holder);
                 let bal = self.snear.entry(holder).or_default();
                 if *bal < u("amount") {
                     return Err(());
@@ -562,6 +661,12 @@ impl World {
             }
             (r, m) => panic!("no model for {r}.{m}"),
         }
+    }
+
+    fn note_settlement(&mut self, op: &str, holder: &AccountId) {
+        let index = self.snear_state.as_ref().map_or(0, |s| s.reward_index.0);
+        self.snear_settled_at
+            .push((op.to_string(), holder.clone(), index));
     }
 
     // ---- convenience -------------------------------------------------
@@ -700,6 +805,7 @@ impl World {
     /// pools.
     pub fn next_epoch(&mut self, reward_bps: u128) {
         self.epoch += 1;
+        self.block_offset = 0;
         for p in self.pools.values_mut() {
             let r = p.total_staked * reward_bps / 10_000;
             p.reward(r);
@@ -845,7 +951,7 @@ fn set_context(
     predecessor: &str,
     deposit: u128,
     balance: u128,
-    epoch: u64,
+    (epoch, block_offset): (u64, u64),
     network: &HashMap<String, u128>,
     others: u128,
     tgas: u64,
@@ -862,6 +968,9 @@ fn set_context(
         .attached_deposit(NearToken::from_yoctonear(deposit))
         .account_balance(NearToken::from_yoctonear(balance + deposit))
         .epoch_height(epoch)
+        // Calls run `block_offset` blocks into the epoch (the router's
+        // emission is per block: one epoch is EPOCH_BLOCKS blocks).
+        .block_height(epoch * crate::config::EPOCH_BLOCKS + block_offset)
         .prepaid_gas(Gas::from_tgas(tgas))
         .build();
     testing_env!(
@@ -872,6 +981,43 @@ fn set_context(
     );
 }
 
+/// What `run_external` must restore after a failed receipt.
+struct Neighbours {
+    balance: u128,
+    snear: BTreeMap<AccountId, u128>,
+    snear_registered: HashSet<AccountId>,
+    snear_state: Option<PoolState>,
+    snear_settled_at: usize,
+    meta_minted: BTreeMap<AccountId, u128>,
+    pools: BTreeMap<AccountId, FakePool>,
+    paid: BTreeMap<AccountId, u128>,
+}
+
+/// Every function call of a receipt, in order: method, arguments, deposit.
+pub fn function_calls(r: &near_sdk::mock::Receipt) -> Vec<(String, Value, u128)> {
+    r.actions
+        .iter()
+        .filter_map(|a| match a {
+            near_sdk::mock::MockAction::FunctionCallWeight {
+                method_name,
+                args,
+                attached_deposit,
+                ..
+            } => Some((
+                String::from_utf8(method_name.clone()).unwrap(),
+                if args.is_empty() {
+                    json!({})
+                } else {
+                    serde_json::from_slice(args).unwrap()
+                },
+                attached_deposit.as_yoctonear(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The first function call of a receipt: method and arguments.
 pub fn function_call(r: &near_sdk::mock::Receipt) -> (String, Value) {
     for a in &r.actions {
         if let near_sdk::mock::MockAction::FunctionCallWeight {

@@ -1,0 +1,695 @@
+//! The invariants of DESIGN §7, checked on a `Snapshot` of the whole
+//! system (and the harness's `Ledger`) after every step.
+//!
+//! Each invariant is a named function returning `Err(description)` rather
+//! than panicking, so a randomized run can print its seed and step and the
+//! numbers that broke. `Checker` keeps what spans steps (the previous
+//! snapshot, the stake moves already checked, lockups that exited) and runs
+//! them all.
+//!
+//! | # | function | what |
+//! |---|---|---|
+//! | 1 | `near_is_conserved` | router balance + Σ pool balances = shares' value + users' unstaked + the router's own funds, slack bounded |
+//! | 2 | `shares_match_supply` | at rest, router shares = sNEAR supply + lockup shares + seed |
+//! | 3 | `price_never_decreases` | exact rational comparison, router and sNEAR's mirror |
+//! | 4 | `stakes_respect_caps` | every stake move under both caps as they stood before the call |
+//! | 5 | `lockups_are_exact` | lockup views agree and an exact full exit is always possible |
+//! | 6 | `meta_is_backed` | META minted = Σ claims ≤ Σ emitted; checkpoints = balances |
+//! | 7 | `failures_leave_nothing` | at rest no lock, nothing in flight, no claim lost, pools and router agree |
+//!
+//! The bound of invariant 1: for each pool, the pool's balance for the
+//! router minus the router's record of it (`slack`) lies in
+//! `[-POOL_ROUNDING, POOL_ROUNDING + growth]`, where `growth` is what the
+//! record could have earned at the highest reward rate the chain paid since
+//! the router last synced that pool (rewards not booked yet, or refused by
+//! the router's anomaly filter). Positive slack is NEAR the router holds for
+//! its shares and has not booked (the pool's favour); negative slack is pool
+//! rounding the router has booked but the pool kept, which the seed covers
+//! at the next sync.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use localnet::{AccountId, RewardRate};
+use meta_common::shares::SharePool;
+use meta_pool::caps::validator_cap;
+use meta_pool::config::bps_of;
+
+use crate::suite::{Ledger, Snapshot, System};
+
+/// Largest gap between a pool's balance for the router and the router's
+/// record of it that rounding explains: the core pool rounds each stake and
+/// unstake by at most a yoctoNEAR or two, and a sync books the reading.
+pub const POOL_ROUNDING: u128 = 1_000;
+
+/// One broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub invariant: u8,
+    pub name: &'static str,
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invariant {} ({}): {}",
+            self.invariant, self.name, self.detail
+        )
+    }
+}
+
+/// Every invariant broken at one step.
+#[derive(Clone, Debug)]
+pub struct Violations {
+    pub step: String,
+    pub epoch: u64,
+    pub block: u64,
+    pub violations: Vec<Violation>,
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "after step {:?} (epoch {}, block {}):",
+            self.step, self.epoch, self.block
+        )?;
+        for v in &self.violations {
+            writeln!(f, "  {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+type Check = Result<(), String>;
+
+/// The router's own funds and storage, `F = balance - reserve - buffered`,
+/// with what the ledger says changed it.
+#[derive(Clone, Debug)]
+pub struct OwnFunds {
+    pub f: u128,
+    pub top_ups: u128,
+}
+
+/// Largest figures seen, for reports.
+#[derive(Clone, Debug, Default)]
+pub struct Observed {
+    pub checks: u64,
+    /// Largest |slack| of a synced pool (rounding), yoctoNEAR.
+    pub max_rounding_slack: u128,
+    /// Largest positive slack of any pool (unbooked growth), yoctoNEAR.
+    pub max_unbooked: u128,
+    /// Stake moves checked against the caps.
+    pub stake_moves_checked: usize,
+    /// Router NEAR paid for sNEAR registrations.
+    pub registrations_paid: u128,
+}
+
+/// Runs every invariant after each step.
+#[derive(Clone, Debug, Default)]
+pub struct Checker {
+    prev: Option<Snapshot>,
+    own: Option<OwnFunds>,
+    moves_checked: usize,
+    mismatches_seen: usize,
+    exited: BTreeSet<AccountId>,
+    pub observed: Observed,
+}
+
+impl Checker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Marks a lockup that exited fully: from now on every view of it must
+    /// read 0 until it deposits again (`unmark_exited`).
+    pub fn mark_exited(&mut self, id: &AccountId) {
+        self.exited.insert(id.clone());
+    }
+
+    pub fn unmark_exited(&mut self, id: &AccountId) {
+        self.exited.remove(id);
+    }
+
+    /// Reads the system and checks all seven invariants; the chain must be
+    /// at rest. Returns the snapshot, which becomes the reference for the
+    /// next step.
+    pub fn check(&mut self, sys: &System, step: &str) -> Result<Snapshot, Violations> {
+        let now = sys.snapshot();
+        let mut out = Vec::new();
+        let mut push = |invariant: u8, name: &'static str, r: Check| {
+            if let Err(detail) = r {
+                out.push(Violation {
+                    invariant,
+                    name,
+                    detail,
+                });
+            }
+        };
+        let own_prev = self.own.clone();
+        let conserved = near_is_conserved(
+            self.prev.as_ref(),
+            &now,
+            &sys.ledger,
+            own_prev.as_ref(),
+            &mut self.observed,
+        );
+        push(1, "near_is_conserved", conserved);
+        push(2, "shares_match_supply", shares_match_supply(&now));
+        push(
+            3,
+            "price_never_decreases",
+            price_never_decreases(self.prev.as_ref(), &now),
+        );
+        let moves = &sys.ledger.stake_moves[self.moves_checked.min(sys.ledger.stake_moves.len())..];
+        push(4, "stakes_respect_caps", stakes_respect_caps(moves));
+        push(
+            5,
+            "lockups_are_exact",
+            lockups_are_exact(&now, &self.exited),
+        );
+        push(6, "meta_is_backed", meta_is_backed(&now, &sys.ledger));
+        let mismatches =
+            &sys.ledger.mismatches[self.mismatches_seen.min(sys.ledger.mismatches.len())..];
+        push(
+            7,
+            "failures_leave_nothing",
+            failures_leave_nothing(&now, mismatches),
+        );
+        self.observed.checks += 1;
+        self.observed.stake_moves_checked += moves.len();
+        self.moves_checked = sys.ledger.stake_moves.len();
+        self.mismatches_seen = sys.ledger.mismatches.len();
+        self.own = Some(OwnFunds {
+            f: own_funds_and_storage(&now),
+            top_ups: sys.ledger.router_top_ups,
+        });
+        let (epoch, block) = (now.epoch, now.block);
+        self.prev = Some(now.clone());
+        if out.is_empty() {
+            Ok(now)
+        } else {
+            Err(Violations {
+                step: step.to_string(),
+                epoch,
+                block,
+                violations: out,
+            })
+        }
+    }
+
+    /// The last snapshot checked.
+    pub fn last(&self) -> Option<&Snapshot> {
+        self.prev.as_ref()
+    }
+}
+
+/// `balance - reserve - buffered`: the router's own funds plus its storage.
+fn own_funds_and_storage(s: &Snapshot) -> u128 {
+    let b = &s.summary.books;
+    s.router_balance
+        .saturating_sub(b.reserve)
+        .saturating_sub(b.buffered)
+}
+
+fn at_rest(s: &Snapshot) -> Check {
+    if s.at_rest {
+        Ok(())
+    } else {
+        Err("checked while receipts are in flight".into())
+    }
+}
+
+/// What `record` can have earned at `rate` over `epochs` epochs,
+/// compounded, rounded up.
+fn growth_bound(record: u128, rate: RewardRate, epochs: u64) -> u128 {
+    let mut b = record;
+    for _ in 0..epochs.min(1_000) {
+        b = b.saturating_add((b * rate.numerator).div_ceil(rate.denominator));
+    }
+    b - record
+}
+
+/// Invariant 1. At rest:
+/// - the router's books balance: `buffered + reserve + Σ records =
+///   total_staked + users_unstaked` (records: each validator's staked +
+///   unstaked as the router keeps them);
+/// - the router holds the NEAR its books say it holds, and its own funds
+///   `F = balance - reserve - buffered` (storage included) changed by
+///   exactly what the ledger explains: top-ups in, sNEAR registrations of
+///   new holders the router paid for out; nothing else moves them, so a
+///   yoctoNEAR lost or gained anywhere shows here;
+/// - every pool's balance for the router is its record within the slack
+///   bound (module doc); a pool whose views fail is taken at the record.
+///
+/// So `router balance + Σ pool balances = total_staked + users_unstaked +
+/// F + Σ slack`, with the slack in the pool's favour and bounded.
+pub fn near_is_conserved(
+    prev: Option<&Snapshot>,
+    now: &Snapshot,
+    ledger: &Ledger,
+    own_prev: Option<&OwnFunds>,
+    observed: &mut Observed,
+) -> Check {
+    at_rest(now)?;
+    let b = &now.summary.books;
+    let records: u128 = now
+        .validators
+        .iter()
+        .map(|v| v.staked.0 + v.unstaked.0)
+        .sum();
+    let assets = b.buffered + b.reserve + b.stake_in_flight + records;
+    let owed = b.total_staked + b.users_unstaked;
+    if assets != owed {
+        return Err(format!(
+            "books: buffered {} + reserve {} + in flight {} + validator records {records} = {assets} \
+             != total_staked {} + users_unstaked {} = {owed}",
+            b.buffered, b.reserve, b.stake_in_flight, b.total_staked, b.users_unstaked
+        ));
+    }
+    let f = own_funds_and_storage(now);
+    let held = b.reserve + b.buffered + now.router_storage_cost;
+    if now.router_balance < held {
+        return Err(format!(
+            "the router holds {} but its books and storage need {held}",
+            now.router_balance
+        ));
+    }
+    if now.summary.own_funds.0 != f - now.router_storage_cost {
+        return Err(format!(
+            "own_funds view {} != balance - reserve - buffered - storage = {}",
+            now.summary.own_funds.0,
+            f - now.router_storage_cost
+        ));
+    }
+    if let (Some(prev), Some(own)) = (prev, own_prev) {
+        let new_regs = now
+            .snear_holders
+            .iter()
+            .filter(|(id, h)| {
+                h.registered
+                    && !prev.snear_holders.get(*id).is_some_and(|p| p.registered)
+                    && !ledger.user_registrations.contains(*id)
+            })
+            .count() as u128;
+        let paid = new_regs * now.snear_registration_cost;
+        let expected = (own.f + (ledger.router_top_ups - own.top_ups)).checked_sub(paid);
+        if expected != Some(f) {
+            return Err(format!(
+                "the router's own funds and storage went from {} to {f}; top-ups {} and {new_regs} \
+                 sNEAR registrations ({paid}) explain {expected:?}",
+                own.f,
+                ledger.router_top_ups - own.top_ups
+            ));
+        }
+        observed.registrations_paid += paid;
+    }
+    for p in &now.pools {
+        let Ok((staked, unstaked)) = p.router_balance else {
+            continue;
+        };
+        let (record, synced) = match now.validator(&p.id) {
+            Some(v) => (v.staked.0 + v.unstaked.0, v.synced_epoch),
+            None => (0, Some(now.epoch)),
+        };
+        let view = staked + unstaked;
+        let fresh = ledger.fresh_syncs.get(&p.id).copied();
+        let epochs = fresh.map_or(now.epoch, |e| now.epoch.saturating_sub(e));
+        let growth = growth_bound(record, ledger.max_reward_rate, epochs)
+            + ledger.under_reported.get(&p.id).copied().unwrap_or(0);
+        if view + POOL_ROUNDING < record {
+            return Err(format!(
+                "{} holds {view} for the router, {} less than the router's record {record}",
+                p.id,
+                record - view
+            ));
+        }
+        if view > record + POOL_ROUNDING + growth {
+            return Err(format!(
+                "{} holds {view} for the router, {} more than the record {record}; \
+                 {epochs} epochs of rewards (and a sync booked under a view fault) \
+                 explain at most {growth}",
+                p.id,
+                view - record
+            ));
+        }
+        if synced == Some(now.epoch) && fresh == Some(now.epoch) {
+            observed.max_rounding_slack = observed.max_rounding_slack.max(view.abs_diff(record));
+        }
+        observed.max_unbooked = observed.max_unbooked.max(view.saturating_sub(record));
+    }
+    Ok(())
+}
+
+/// Invariant 2. At rest: `total_shares = sNEAR ft_total_supply + Σ lockup
+/// shares + seed shares`, each bucket of the router's books matching the
+/// contract it mirrors; Σ sNEAR balances of every holder the harness knows
+/// = the supply (no holder is unknown to it).
+pub fn shares_match_supply(now: &Snapshot) -> Check {
+    at_rest(now)?;
+    let b = &now.summary.books;
+    let lockup: u128 = now
+        .accounts
+        .iter()
+        .filter(|a| a.is_lockup)
+        .map(|a| a.shares.0)
+        .sum();
+    let liquid_shares: u128 = now
+        .accounts
+        .iter()
+        .filter(|a| !a.is_lockup)
+        .map(|a| a.shares.0)
+        .sum();
+    let expected = now.snear_supply + lockup + b.seed_shares;
+    let mut errs = Vec::new();
+    if b.total_shares != expected {
+        errs.push(format!(
+            "total_shares {} != sNEAR supply {} + lockup shares {lockup} + seed {} = {expected}",
+            b.total_shares, now.snear_supply, b.seed_shares
+        ));
+    }
+    if b.snear_supply != now.snear_supply {
+        errs.push(format!(
+            "the router counts {} sNEAR, sNEAR {}",
+            b.snear_supply, now.snear_supply
+        ));
+    }
+    if b.lockup_shares != lockup {
+        errs.push(format!(
+            "books.lockup_shares {} != Σ lockup accounts' shares {lockup}",
+            b.lockup_shares
+        ));
+    }
+    if liquid_shares != 0 {
+        errs.push(format!(
+            "liquid accounts hold {liquid_shares} router shares"
+        ));
+    }
+    if b.mint_in_flight_shares != 0 || b.burn_in_flight_shares != 0 {
+        errs.push(format!(
+            "at rest with mints {} / burns {} in flight",
+            b.mint_in_flight_shares, b.burn_in_flight_shares
+        ));
+    }
+    let held: u128 = now.snear_holders.values().map(|h| h.balance).sum();
+    if held != now.snear_supply {
+        errs.push(format!(
+            "known sNEAR holders hold {held} of a supply of {}",
+            now.snear_supply
+        ));
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.join("; "))
+    }
+}
+
+/// Invariant 3. The router's price `total_staked / total_shares` is at
+/// least the previous step's, compared exactly; sNEAR's mirror never
+/// decreases either, never leads the router, and its reward index never
+/// moves back.
+pub fn price_never_decreases(prev: Option<&Snapshot>, now: &Snapshot) -> Check {
+    let pool =
+        |s: &Snapshot| SharePool::new(s.summary.books.total_staked, s.summary.books.total_shares);
+    let mirror = |s: &Snapshot| {
+        s.snear_pool_state
+            .as_ref()
+            .map(|p| SharePool::new(p.total_staked.0, p.total_shares.0))
+    };
+    if let Some(m) = mirror(now) {
+        if !pool(now).price_at_least(&m) {
+            return Err(format!(
+                "sNEAR's price {m:?} is above the router's {:?}",
+                pool(now)
+            ));
+        }
+    }
+    let Some(prev) = prev else { return Ok(()) };
+    if !pool(now).price_at_least(&pool(prev)) {
+        return Err(format!(
+            "price fell from {:?} to {:?}",
+            pool(prev),
+            pool(now)
+        ));
+    }
+    if let (Some(a), Some(b)) = (mirror(prev), mirror(now)) {
+        if !b.price_at_least(&a) {
+            return Err(format!("sNEAR's price fell from {a:?} to {b:?}"));
+        }
+    }
+    let index = |s: &Snapshot| s.snear_pool_state.as_ref().map_or(0, |p| p.reward_index.0);
+    if index(now) < index(prev) || now.summary.reward_index.0 < prev.summary.reward_index.0 {
+        return Err("a reward index moved back".into());
+    }
+    Ok(())
+}
+
+/// Invariant 4. Every stake move (a pool taking the router's
+/// `deposit_and_stake`) kept both caps as they stood just before the call:
+/// - share: the router's stake at the pool + the move ≤
+///   `max_validator_share_bps` of the router's `total_staked`;
+/// - network: `env::validator_stake` + what the router added there in the
+///   epochs the validator set does not show yet + the move ≤
+///   `max_network_share_bps` of `env::validator_total_stake`.
+pub fn stakes_respect_caps(moves: &[crate::suite::StakeMove]) -> Check {
+    for m in moves {
+        let Some(r) = &m.before else {
+            return Err(format!(
+                "a stake of {} on {} was not caused through System::call (no cap reading)",
+                m.amount, m.validator
+            ));
+        };
+        let at_pool = r.staked.get(&m.validator).copied().unwrap_or(0);
+        let cap = validator_cap(r.total_staked, &r.params);
+        if at_pool + m.amount > cap {
+            return Err(format!(
+                "epoch {}: {} + {} on {} is above the share cap {cap} ({} bps of {})",
+                m.epoch,
+                at_pool,
+                m.amount,
+                m.validator,
+                r.params.max_validator_share_bps,
+                r.total_staked
+            ));
+        }
+        let net = r.network.get(&m.validator).copied().unwrap_or(0);
+        let limit = bps_of(r.network_total, r.params.max_network_share_bps);
+        if net + m.recent_added + m.amount > limit {
+            return Err(format!(
+                "epoch {}: network stake {net} + recent {} + {} on {} is above the network cap \
+                 {limit} ({} bps of {})",
+                m.epoch,
+                m.recent_added,
+                m.amount,
+                m.validator,
+                r.params.max_network_share_bps,
+                r.network_total
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 5. For every lockup the harness created: the three balance
+/// views agree (`total = staked + unstaked`) and match the router's record;
+/// with shares `s` and `x = staked`, an unstake of exactly `x` spends
+/// exactly `s` (so it succeeds and leaves 0) because the price is at least
+/// 1; `is_account_unstaked_balance_available` is true only when a
+/// withdrawal of the whole balance would succeed; a lockup that exited
+/// reads 0 everywhere and keeps a record only for unclaimed META.
+pub fn lockups_are_exact(now: &Snapshot, exited: &BTreeSet<AccountId>) -> Check {
+    let b = &now.summary.books;
+    let pool = SharePool::new(b.total_staked, b.total_shares);
+    if b.total_staked < b.total_shares {
+        return Err(format!(
+            "price below 1 ({} / {}): exact lockup exits need it at least 1",
+            b.total_staked, b.total_shares
+        ));
+    }
+    for (id, v) in &now.lockup_views {
+        let record = now.account(id);
+        if exited.contains(id) {
+            let kept = record.is_some_and(|a| {
+                a.shares.0 != 0 || a.unstaked_balance.0 != 0 || a.governance_tokens_unclaimed.0 == 0
+            });
+            if v.total != 0 || kept {
+                return Err(format!("{id} exited but reads {v:?}, record {record:?}"));
+            }
+            continue;
+        }
+        if v.total != v.staked + v.unstaked {
+            return Err(format!(
+                "{id}: total {} != staked + unstaked ({v:?})",
+                v.total
+            ));
+        }
+        let Some(a) = record else {
+            if v.total != 0 {
+                return Err(format!("{id} has no record but reads {v:?}"));
+            }
+            continue;
+        };
+        if a.staked_balance.0 != v.staked || a.unstaked_balance.0 != v.unstaked {
+            return Err(format!("{id}: views {v:?} disagree with the record {a:?}"));
+        }
+        let s = a.shares.0;
+        if pool.amount_from_shares_down(s) != Some(v.staked) {
+            return Err(format!(
+                "{id}: staked {} is not the value of {s} shares",
+                v.staked
+            ));
+        }
+        if s > 0 && pool.shares_from_amount_up(v.staked) != Some(s) {
+            return Err(format!(
+                "{id}: unstaking exactly {} would spend {:?} shares, not its {s}",
+                v.staked,
+                pool.shares_from_amount_up(v.staked)
+            ));
+        }
+        let can = a.unstaked_available_epoch <= now.epoch && b.reserve >= v.unstaked;
+        if v.available != can {
+            return Err(format!(
+                "{id}: is_account_unstaked_balance_available says {} but epoch {} vs {} and \
+                 reserve {} vs {}",
+                v.available, now.epoch, a.unstaked_available_epoch, b.reserve, v.unstaked
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 6. META minted (the governance supply) = Σ claims the ledger
+/// saw minted ≤ Σ emitted; minted plus every holder's unclaimed accrual
+/// (sNEAR holders and lockups) ≤ Σ emitted; each holder's newest checkpoint
+/// is its balance, Σ balances is the supply, and the supply checkpoint of
+/// the previous block is the supply (unless the head block changed it).
+pub fn meta_is_backed(now: &Snapshot, ledger: &Ledger) -> Check {
+    let emitted = ledger.meta_emitted(now.block);
+    if now.meta_supply != ledger.meta_minted {
+        return Err(format!(
+            "META supply {} != Σ claims minted {}",
+            now.meta_supply, ledger.meta_minted
+        ));
+    }
+    let unclaimed: u128 = now
+        .snear_holders
+        .values()
+        .map(|h| h.unclaimed_meta)
+        .sum::<u128>()
+        + now
+            .accounts
+            .iter()
+            .map(|a| a.governance_tokens_unclaimed.0)
+            .sum::<u128>();
+    if now.meta_supply + unclaimed > emitted {
+        return Err(format!(
+            "minted {} + unclaimed {unclaimed} > emitted {emitted}",
+            now.meta_supply
+        ));
+    }
+    let mut sum = 0;
+    let mut changed_in_head = false;
+    for (id, h) in &now.meta_holders {
+        sum += h.balance;
+        match h.last_checkpoint {
+            Some((block, balance)) => {
+                if balance != h.balance {
+                    return Err(format!(
+                        "{id}: newest checkpoint {balance} != balance {}",
+                        h.balance
+                    ));
+                }
+                changed_in_head |= block >= now.block;
+            }
+            None if h.balance > 0 => return Err(format!("{id} holds META with no checkpoint")),
+            None => {}
+        }
+    }
+    if sum != now.meta_supply {
+        return Err(format!(
+            "holders hold {sum} META of a supply of {}",
+            now.meta_supply
+        ));
+    }
+    if !changed_in_head && now.meta_supply_prev_block != now.meta_supply {
+        return Err(format!(
+            "supply checkpoint {} != supply {}",
+            now.meta_supply_prev_block, now.meta_supply
+        ));
+    }
+    Ok(())
+}
+
+/// Invariant 7. At rest: no validator locked, no call in flight, no NEAR
+/// or shares counted in flight, every user's unstaked balance still backed
+/// (`Σ accounts' unstaked = users_unstaked`, `Σ earmarks = earmarked`), and
+/// every stake a pool took the router booked as a success and the reverse.
+/// (That no yoctoNEAR moved unexplained is invariant 1's ledger of the
+/// router's own funds.)
+pub fn failures_leave_nothing(now: &Snapshot, mismatches: &[String]) -> Check {
+    at_rest(now)?;
+    if let Some(m) = mismatches.first() {
+        return Err(m.clone());
+    }
+    let locked: Vec<String> = now
+        .validators
+        .iter()
+        .filter(|v| v.lock.is_some())
+        .map(|v| format!("{} ({:?})", v.account_id, v.lock))
+        .collect();
+    if !locked.is_empty() || now.status.calls_in_flight != 0 {
+        return Err(format!("locks left at rest: {locked:?}"));
+    }
+    let b = &now.summary.books;
+    if b.stake_in_flight != 0 || b.unstake_in_flight != 0 {
+        return Err(format!(
+            "NEAR in flight at rest: stake {}, unstake {}",
+            b.stake_in_flight, b.unstake_in_flight
+        ));
+    }
+    let unstaked: u128 = now.accounts.iter().map(|a| a.unstaked_balance.0).sum();
+    if unstaked != b.users_unstaked {
+        return Err(format!(
+            "accounts hold {unstaked} unstaked, the books {}",
+            b.users_unstaked
+        ));
+    }
+    let claims = b.reserve + b.earmarked + b.to_unstake + b.unstake_in_flight;
+    if claims != b.users_unstaked {
+        return Err(format!(
+            "claims reserve {} + earmarked {} + to_unstake {} = {claims} != users_unstaked {}",
+            b.reserve, b.earmarked, b.to_unstake, b.users_unstaked
+        ));
+    }
+    let earmarks: u128 = now
+        .validators
+        .iter()
+        .map(|v| v.unstaked_for_reserve.0)
+        .sum();
+    if earmarks != b.earmarked {
+        return Err(format!(
+            "validators' earmarks {earmarks} != books.earmarked {}",
+            b.earmarked
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_bound_compounds_and_rounds_up() {
+        let r = RewardRate::new(1, 100);
+        assert_eq!(growth_bound(10_000, r, 0), 0);
+        assert_eq!(growth_bound(10_000, r, 1), 100);
+        assert_eq!(growth_bound(10_000, r, 2), 201);
+        assert_eq!(growth_bound(1, r, 1), 1, "rounded up");
+    }
+}

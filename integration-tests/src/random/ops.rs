@@ -1,0 +1,232 @@
+//! The operations a run is made of and how often each comes up.
+//!
+//! A run is a list of `Op`s drawn from the seed before anything runs: a
+//! kind and a seed of its own. Each operation reads the chain when it runs
+//! to choose its actor, amount and expected outcome from that seed, so the
+//! list stays meaningful when operations are removed from it (replaying a
+//! subset with `OPS`, or shrinking a failure to the operations it needs).
+
+use crate::rng::Rng;
+
+/// What one operation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OpKind {
+    // Stakers.
+    Deposit,
+    DepositAndStake,
+    Stake,
+    StakeAll,
+    Unstake,
+    UnstakeAll,
+    Withdraw,
+    WithdrawAll,
+    SnearTransfer,
+    ClaimMeta,
+    SnearUnregister,
+    NewStaker,
+    // Time and the keeper.
+    NextEpoch,
+    SkipEpochs,
+    PartialKeeper,
+    ExtraKeeperRound,
+    AdvanceBlocks,
+    // An epoch change between a call and its callback; calls in flight
+    // while users act.
+    AcrossEpoch,
+    Interleave,
+    // Validator rewards.
+    RewardRate,
+    RewardJump,
+    // Test-pool fault switches.
+    FaultOn,
+    FaultOff,
+    // Governance by the bootstrap owner, refusals, the whitelist, top-ups.
+    OwnerAction,
+    Unauthorized,
+    WhitelistToggle,
+    TopUp,
+    // Governance by the DAO.
+    Propose,
+    Vote,
+    Queue,
+    Execute,
+}
+
+impl OpKind {
+    pub const ALL: [OpKind; 31] = [
+        OpKind::Deposit,
+        OpKind::DepositAndStake,
+        OpKind::Stake,
+        OpKind::StakeAll,
+        OpKind::Unstake,
+        OpKind::UnstakeAll,
+        OpKind::Withdraw,
+        OpKind::WithdrawAll,
+        OpKind::SnearTransfer,
+        OpKind::ClaimMeta,
+        OpKind::SnearUnregister,
+        OpKind::NewStaker,
+        OpKind::NextEpoch,
+        OpKind::SkipEpochs,
+        OpKind::PartialKeeper,
+        OpKind::ExtraKeeperRound,
+        OpKind::AdvanceBlocks,
+        OpKind::AcrossEpoch,
+        OpKind::Interleave,
+        OpKind::RewardRate,
+        OpKind::RewardJump,
+        OpKind::FaultOn,
+        OpKind::FaultOff,
+        OpKind::OwnerAction,
+        OpKind::Unauthorized,
+        OpKind::WhitelistToggle,
+        OpKind::TopUp,
+        OpKind::Propose,
+        OpKind::Vote,
+        OpKind::Queue,
+        OpKind::Execute,
+    ];
+}
+
+/// One operation of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpKind,
+    /// Everything the operation draws comes from this seed.
+    pub seed: u64,
+}
+
+/// The flavours of mixes: every kind of operation appears in each, the
+/// flavour shifts the weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MixFlavor {
+    Balanced,
+    /// Fault switches flipped often.
+    Faulty,
+    /// Many governance actions.
+    Governed,
+    /// The keeper often skips epochs or stops early.
+    LazyKeeper,
+    /// Many unstakes and withdrawals.
+    Exits,
+}
+
+/// Weights of the operation kinds.
+#[derive(Clone, Debug)]
+pub struct Mix {
+    pub flavor: MixFlavor,
+    pub weights: Vec<(OpKind, u32)>,
+}
+
+impl Mix {
+    pub fn new(flavor: MixFlavor, dao: bool, low_funds: bool) -> Mix {
+        use OpKind::*;
+        let mut w: Vec<(OpKind, u32)> = vec![
+            (Deposit, 5),
+            (DepositAndStake, 10),
+            (Stake, 6),
+            (StakeAll, 2),
+            (Unstake, 8),
+            (UnstakeAll, 3),
+            (Withdraw, 8),
+            (WithdrawAll, 3),
+            (SnearTransfer, 5),
+            (ClaimMeta, 3),
+            (SnearUnregister, 1),
+            (NewStaker, 1),
+            (NextEpoch, 14),
+            (SkipEpochs, 1),
+            (PartialKeeper, 1),
+            (ExtraKeeperRound, 2),
+            (AdvanceBlocks, 2),
+            (AcrossEpoch, 3),
+            (Interleave, 3),
+            (RewardRate, 2),
+            (RewardJump, 1),
+            (FaultOn, 3),
+            (FaultOff, 1),
+            (OwnerAction, if dao { 0 } else { 5 }),
+            (Unauthorized, 1),
+            (WhitelistToggle, 1),
+            (TopUp, if low_funds { 3 } else { 0 }),
+            (Propose, if dao { 4 } else { 0 }),
+            (Vote, if dao { 12 } else { 0 }),
+            (Queue, if dao { 6 } else { 0 }),
+            (Execute, if dao { 6 } else { 0 }),
+        ];
+        let boost = |w: &mut Vec<(OpKind, u32)>, kinds: &[OpKind], factor: u32| {
+            for (k, x) in w.iter_mut() {
+                if kinds.contains(k) {
+                    *x *= factor;
+                }
+            }
+        };
+        match flavor {
+            MixFlavor::Balanced => {}
+            MixFlavor::Faulty => boost(&mut w, &[FaultOn, FaultOff, AcrossEpoch, Interleave], 3),
+            MixFlavor::Governed => boost(
+                &mut w,
+                &[OwnerAction, WhitelistToggle, Propose, Vote, Queue, Execute],
+                3,
+            ),
+            MixFlavor::LazyKeeper => boost(&mut w, &[SkipEpochs, PartialKeeper], 5),
+            MixFlavor::Exits => boost(&mut w, &[Unstake, UnstakeAll, Withdraw, WithdrawAll], 2),
+        }
+        if dao {
+            // A proposal lives ~17 epochs: give time more weight; claims
+            // put META in voters' hands.
+            boost(&mut w, &[NextEpoch, ClaimMeta], 2);
+        }
+        Mix { flavor, weights: w }
+    }
+
+    /// `steps` operations drawn from `seed`.
+    pub fn generate(&self, seed: u64, steps: usize) -> Vec<Op> {
+        let mut r = Rng::new(seed ^ 0x0B5E_55ED_0F0B_5000);
+        (0..steps)
+            .map(|_| Op {
+                kind: r.weighted(&self.weights),
+                seed: r.next_u64(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_and_independent_of_length() {
+        let mix = Mix::new(MixFlavor::Balanced, false, false);
+        let a = mix.generate(9, 300);
+        assert_eq!(a, mix.generate(9, 300));
+        assert_eq!(
+            &a[..100],
+            &mix.generate(9, 100)[..],
+            "a prefix of a longer run"
+        );
+        assert_ne!(a, mix.generate(10, 300));
+    }
+
+    #[test]
+    fn every_kind_is_reachable_in_some_mix() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (dao, low) in [(false, false), (true, false), (false, true)] {
+            let mix = Mix::new(MixFlavor::Governed, dao, low);
+            seen.extend(mix.generate(1, 3_000).into_iter().map(|o| o.kind));
+        }
+        for k in OpKind::ALL {
+            assert!(seen.contains(&k), "{k:?} never generated");
+        }
+    }
+
+    #[test]
+    fn the_dao_replaces_the_owner() {
+        let owner = Mix::new(MixFlavor::Balanced, false, false);
+        let dao = Mix::new(MixFlavor::Balanced, true, false);
+        let w = |m: &Mix, k| m.weights.iter().find(|(x, _)| *x == k).unwrap().1;
+        assert!(w(&owner, OpKind::OwnerAction) > 0 && w(&owner, OpKind::Propose) == 0);
+        assert!(w(&dao, OpKind::OwnerAction) == 0 && w(&dao, OpKind::Propose) > 0);
+    }
+}

@@ -1,0 +1,107 @@
+//! The unstake wait the router quotes (DESIGN §5): a user who unstakes in
+//! epoch E is quoted at most E+5 and, with the keeper running once an
+//! epoch, can withdraw at the quote. Faults, skipped or unfinished keeper
+//! rounds, failed validator calls, epoch changes between calls and
+//! callbacks, and a backlog the router reports as blocked may all make it
+//! late (the router says so: `is_account_unstaked_balance_available` stays
+//! false); so the promise is checked only for unstakes whose whole wait
+//! ran through clean epochs: a full keeper round in each, nothing failed,
+//! no fault switch on.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use localnet::AccountId;
+
+use super::world::{Done, Fail, World};
+
+#[derive(Clone, Debug, Default)]
+pub struct PromiseTracker {
+    /// Account → (epoch of its last unstake, the epoch it was quoted).
+    pending: BTreeMap<AccountId, (u64, u64)>,
+    /// Epochs with a full keeper round that met no failure.
+    clean: BTreeSet<u64>,
+    /// Epochs something disturbed.
+    dirty: BTreeSet<u64>,
+}
+
+impl PromiseTracker {
+    /// An unstake in `epoch` quoted `quote` (a later unstake restarts the
+    /// whole balance's wait, as in the core pool).
+    pub fn unstaked(&mut self, id: &AccountId, epoch: u64, quote: u64) {
+        self.pending.insert(id.clone(), (epoch, quote));
+    }
+
+    pub fn dirty(&mut self, epoch: u64) {
+        self.dirty.insert(epoch);
+    }
+
+    pub fn clean_round(&mut self, epoch: u64) {
+        self.clean.insert(epoch);
+    }
+
+    /// Every epoch of `from..=to` had a clean keeper round and nothing else.
+    pub fn clean_between(&self, from: u64, to: u64) -> bool {
+        (from..=to).all(|e| self.clean.contains(&e) && !self.dirty.contains(&e))
+    }
+}
+
+impl World {
+    /// After a keeper round: every pending unstake whose quote has come is
+    /// checked once — available if its wait was clean, excused otherwise.
+    pub fn check_promises(&mut self) -> Done {
+        let now = self.epoch();
+        let pending: Vec<(AccountId, (u64, u64))> = self
+            .promise
+            .pending
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        for (id, (e, q)) in pending {
+            let a = self.details(&id);
+            if a.unstaked_balance.0 == 0 {
+                self.promise.pending.remove(&id);
+                continue;
+            }
+            // A failed mint's rollback may restart the wait.
+            let q = q.max(a.unstaked_available_epoch);
+            if q > now {
+                self.promise.pending.insert(id, (e, q));
+                continue;
+            }
+            self.promise.pending.remove(&id);
+            if !self.promise.clean_between(e, now) {
+                self.stats.promises_excused += 1;
+                continue;
+            }
+            self.stats.promises_checked += 1;
+            if !self.d.sys.core_views(&id).available {
+                let b = self.books();
+                return Err(Fail::Expectation(format!(
+                    "unstake promise: {id} unstaked in epoch {e}, quoted {q}, cannot withdraw its {} \
+                     in epoch {now} after clean keeper rounds (reserve {}, earmarked {}, \
+                     to_unstake {})",
+                    a.unstaked_balance.0, b.reserve, b.earmarked, b.to_unstake
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_is_clean_only_if_every_epoch_was() {
+        let mut t = PromiseTracker::default();
+        for e in 3..=8 {
+            t.clean_round(e);
+        }
+        assert!(t.clean_between(3, 8));
+        assert!(!t.clean_between(2, 8), "no round in epoch 2");
+        t.dirty(5);
+        assert!(!t.clean_between(3, 8));
+        assert!(t.clean_between(6, 8));
+    }
+}

@@ -1,0 +1,131 @@
+//! What runs covered: operations by kind, call outcomes by what was called
+//! and how it ended (`ok` or the error code), keeper figures, promises
+//! checked. Summed over runs for the fuzz report.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::ops::OpKind;
+use super::outcome::Res;
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub runs: u64,
+    pub ops: BTreeMap<OpKind, u64>,
+    /// `(call, outcome)` → count; outcome is `ok` or an error code.
+    pub outcomes: BTreeMap<(String, String), u64>,
+    /// Operations that found nothing to do.
+    pub skipped: u64,
+    /// Checked steps (each followed by all seven invariants).
+    pub steps: u64,
+    pub transactions: u64,
+    pub epochs: u64,
+    pub keeper_rounds: u64,
+    /// `epoch_failed` events the keeper met (faults, refusals).
+    pub keeper_failures: u64,
+    pub stake_moves_checked: u64,
+    /// Withdrawals checked at the quoted epoch after clean keeper rounds.
+    pub promises_checked: u64,
+    /// Quotes reached with the keeper or the pools disturbed meanwhile:
+    /// the router may be late then, so they are not checked.
+    pub promises_excused: u64,
+    pub faults_set: BTreeMap<&'static str, u64>,
+    pub proposals: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    pub fn op(&mut self, k: OpKind) {
+        *self.ops.entry(k).or_default() += 1;
+    }
+
+    pub fn outcome(&mut self, what: &str, res: &Res) {
+        let o = match res {
+            Res::Ok(_) => "ok".to_string(),
+            Res::Refused(c, _) => c.clone(),
+            Res::Unclean(_) => "UNCLEAN".to_string(),
+        };
+        *self.outcomes.entry((what.to_string(), o)).or_default() += 1;
+    }
+
+    pub fn fault(&mut self, kind: &'static str) {
+        *self.faults_set.entry(kind).or_default() += 1;
+    }
+
+    pub fn proposal(&mut self, what: String) {
+        *self.proposals.entry(what).or_default() += 1;
+    }
+
+    /// Adds another run's figures.
+    pub fn merge(&mut self, o: &Stats) {
+        self.runs += o.runs;
+        for (k, v) in &o.ops {
+            *self.ops.entry(*k).or_default() += v;
+        }
+        for (k, v) in &o.outcomes {
+            *self.outcomes.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &o.faults_set {
+            *self.faults_set.entry(k).or_default() += v;
+        }
+        for (k, v) in &o.proposals {
+            *self.proposals.entry(k.clone()).or_default() += v;
+        }
+        self.skipped += o.skipped;
+        self.steps += o.steps;
+        self.transactions += o.transactions;
+        self.epochs += o.epochs;
+        self.keeper_rounds += o.keeper_rounds;
+        self.keeper_failures += o.keeper_failures;
+        self.stake_moves_checked += o.stake_moves_checked;
+        self.promises_checked += o.promises_checked;
+        self.promises_excused += o.promises_excused;
+    }
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} runs, {} checked steps, {} transactions, {} epochs, {} keeper rounds \
+             ({} epoch_failed events), {} stake moves checked against the caps, \
+             {} unstake promises checked ({} excused), {} operations skipped",
+            self.runs,
+            self.steps,
+            self.transactions,
+            self.epochs,
+            self.keeper_rounds,
+            self.keeper_failures,
+            self.stake_moves_checked,
+            self.promises_checked,
+            self.promises_excused,
+            self.skipped
+        )?;
+        write!(f, "operations:")?;
+        for (k, v) in &self.ops {
+            write!(f, " {k:?} {v},")?;
+        }
+        writeln!(f)?;
+        write!(f, "fault switches:")?;
+        for (k, v) in &self.faults_set {
+            write!(f, " {k} {v},")?;
+        }
+        writeln!(f)?;
+        if !self.proposals.is_empty() {
+            write!(f, "proposals:")?;
+            for (k, v) in &self.proposals {
+                write!(f, " {k} {v},")?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "call outcomes:")?;
+        let mut by_call: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
+        for ((call, o), n) in &self.outcomes {
+            by_call.entry(call).or_default().push((o, *n));
+        }
+        for (call, os) in by_call {
+            let list: Vec<String> = os.iter().map(|(o, n)| format!("{o} {n}")).collect();
+            writeln!(f, "  {call:28} {}", list.join(", "))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,118 @@
+//! The end of every run: all fault switches off, every staker unstakes
+//! everything and withdraws as soon as the router says it may, with the
+//! keeper once an epoch. Everyone must be out, lockups at exactly 0, within
+//! `MAX_EXIT_EPOCHS`: NEAR the router holds for users is never stranded.
+
+use serde_json::json;
+
+use super::outcome::{classify, Expect};
+use super::world::{fmt_near, Done, Fail, World};
+use crate::keeper::KEEPER_GAS;
+use crate::suite::{Staker, StakerKind};
+
+/// Epochs everyone has to be out after asking: the quoted wait (5), a
+/// validator's own wait when every one was used in the last four epochs
+/// (4), and slack for a backlog served by one validator at a time.
+pub const MAX_EXIT_EPOCHS: u64 = 16;
+
+impl World {
+    pub fn wind_down(&mut self) -> Done {
+        self.op_index = None;
+        self.all_faults_off()?;
+        self.advance_and_round()?;
+        for s in self.stakers() {
+            self.exit(&s)?;
+        }
+        let asked = self.epoch();
+        loop {
+            for s in self.stakers() {
+                let a = self.details(&s.id);
+                if a.unstaked_balance.0 > 0 && self.d.sys.core_views(&s.id).available {
+                    let label = format!(
+                        "wind-down: {} withdraws all ({})",
+                        self.name(&s),
+                        fmt_near(a.unstaked_balance.0)
+                    );
+                    let out = self.step(label, |sys| sys.withdraw_all(&s))?;
+                    let res = self.classify_for(&s, &out);
+                    self.expect("withdraw_all (wind-down)", &Expect::Ok, &res)?;
+                }
+            }
+            let left: Vec<String> = self
+                .stakers()
+                .iter()
+                .filter(|s| self.holds_anything(s))
+                .map(|s| {
+                    let a = self.details(&s.id);
+                    format!(
+                        "{} ({} unstaked, available from epoch {})",
+                        self.name(s),
+                        fmt_near(a.unstaked_balance.0),
+                        a.unstaked_available_epoch
+                    )
+                })
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            if self.epoch() >= asked + MAX_EXIT_EPOCHS {
+                let status: serde_json::Value =
+                    self.d.sys.router_view("get_epoch_status", json!({}));
+                return Err(Fail::Expectation(format!(
+                    "exit: still waiting {MAX_EXIT_EPOCHS} epochs after everyone unstaked: {}; \
+                     epoch status {status}",
+                    left.join(", ")
+                )));
+            }
+            self.advance_and_round()?;
+        }
+        for s in self.stakers().iter().filter(|s| s.is_lockup()) {
+            self.d.checker.mark_exited(&s.id);
+        }
+        self.check_only("wind-down: everyone out")
+    }
+
+    fn advance_and_round(&mut self) -> Done {
+        self.step("wind-down: next epoch".into(), |s| s.advance_epochs(1))?;
+        self.stats.epochs += 1;
+        self.keeper_round(Some(KEEPER_GAS)).map(|_| ())
+    }
+
+    /// Whether the router (or sNEAR) still holds anything of `s`.
+    fn holds_anything(&self, s: &Staker) -> bool {
+        if s.is_lockup() {
+            self.d.sys.core_views(&s.id).total > 0
+        } else {
+            self.details(&s.id).unstaked_balance.0 > 0 || self.d.sys.snear_balance(&s.id) > 0
+        }
+    }
+
+    /// Unstakes everything `s` has staked.
+    fn exit(&mut self, s: &Staker) -> Done {
+        let staked = if s.is_lockup() {
+            self.details(&s.id).shares.0
+        } else {
+            self.d.sys.snear_balance(&s.id)
+        };
+        if staked == 0 {
+            return Ok(());
+        }
+        self.ensure_near(s, 0);
+        let label = format!("wind-down: {} unstakes all", self.name(s));
+        let out = if s.kind == StakerKind::Liquid {
+            let id = s.id.clone();
+            self.step(label, |sys| {
+                sys.call_router(&id, "unstake_all", json!({}), 0, KEEPER_GAS)
+            })?
+        } else {
+            self.step(label, |sys| sys.unstake_all(s))?
+        };
+        let res = if s.kind == StakerKind::Liquid {
+            classify(&out)
+        } else {
+            self.classify_for(s, &out)
+        };
+        self.expect("unstake_all (wind-down)", &Expect::Ok, &res)?;
+        self.note_unstake(s)
+    }
+}

@@ -1,0 +1,123 @@
+//! Validator pools and their fault switches.
+//!
+//! Each pool is `v<i>.pool.near`, owned by `pool-owner-<i>.near`, which is
+//! the only account that may flip its fault switches (they exist only in
+//! `res/test_pool_faults.wasm`; see contracts/test-pool/README.md). The
+//! harness remembers the switches that change what the pool's views say
+//! (`balance_delta`, `fail_views`), so readouts can recover the pool's true
+//! balance for the conservation check.
+
+use localnet::{AccountId, ExecutionOutcome, Gas};
+use serde_json::{json, Value};
+
+use super::System;
+
+/// A deployed validator pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pool {
+    pub id: AccountId,
+    /// Owner of the pool: flips its fault switches.
+    pub owner: AccountId,
+    /// Deployed from `test_pool_faults.wasm`.
+    pub faults: bool,
+    /// The `fault_balance_delta` in force.
+    pub balance_delta: i128,
+    /// `fault_fail_views` in force.
+    pub views_fail: bool,
+}
+
+const FAULT_GAS: Gas = Gas::from_tgas(30);
+
+impl System {
+    /// Index of the pool with this id.
+    pub fn pool_index(&self, id: &AccountId) -> usize {
+        self.pools
+            .iter()
+            .position(|p| &p.id == id)
+            .unwrap_or_else(|| panic!("{id} is not a deployed pool"))
+    }
+
+    fn fault(&mut self, pool: usize, method: &str, args: Value) -> ExecutionOutcome {
+        let p = self.pools[pool].clone();
+        assert!(p.faults, "{} was deployed without fault switches", p.id);
+        let out = self.call(&p.owner, &p.id, method, args, 0, FAULT_GAS);
+        out.assert_success();
+        out
+    }
+
+    /// The pool's next `count` calls of `method` fail (count 0 clears).
+    pub fn fault_fail_next_calls(&mut self, pool: usize, method: &str, count: u32) {
+        self.fault(
+            pool,
+            "fault_fail_next_calls",
+            json!({"method_name": method, "count": count}),
+        );
+    }
+
+    /// The pool's balance views panic while `enabled`.
+    pub fn fault_fail_views(&mut self, pool: usize, enabled: bool) {
+        self.fault(pool, "fault_fail_views", json!({"enabled": enabled}));
+        self.pools[pool].views_fail = enabled;
+    }
+
+    /// Every balance the pool's account views report is off by `delta`
+    /// (saturating at 0); 0 clears.
+    pub fn fault_balance_delta(&mut self, pool: usize, delta: i128) {
+        self.fault(
+            pool,
+            "fault_balance_delta",
+            json!({"delta": delta.to_string()}),
+        );
+        self.pools[pool].balance_delta = delta;
+    }
+
+    /// The core pool's pause (stake 0) or resume.
+    pub fn fault_pause_staking(&mut self, pool: usize, paused: bool) {
+        self.fault(pool, "fault_pause_staking", json!({"paused": paused}));
+    }
+
+    /// Every call of `method` burns about `tgas` Tgas first (0 clears).
+    pub fn fault_burn_gas(&mut self, pool: usize, method: &str, tgas: u64) {
+        self.fault(
+            pool,
+            "fault_burn_gas",
+            json!({"method_name": method, "tgas": tgas}),
+        );
+    }
+
+    /// Clears every stored switch (not the pause).
+    pub fn fault_reset(&mut self, pool: usize) {
+        self.fault(pool, "fault_reset", json!({}));
+        self.pools[pool].balance_delta = 0;
+        self.pools[pool].views_fail = false;
+    }
+
+    /// The router's `(staked, unstaked)` at the pool as its `get_account`
+    /// view says, corrected for a balance delta in force; `Err` when the
+    /// view fails, or when a negative delta may have hidden part of the
+    /// balance (the view saturated at 0).
+    pub fn pool_balance_of_router(&self, pool: usize) -> Result<(u128, u128), String> {
+        let p = &self.pools[pool];
+        let v: Value = self
+            .net
+            .view(&p.id, "get_account", json!({"account_id": self.router}))
+            .map_err(|e| format!("{}.get_account failed: {e:?}", p.id))?;
+        let field = |k: &str| -> Result<u128, String> {
+            v[k].as_str()
+                .and_then(|s| s.parse::<u128>().ok())
+                .ok_or_else(|| format!("{}.get_account: bad {k}: {v}", p.id))
+        };
+        let (staked, unstaked) = (field("staked_balance")?, field("unstaked_balance")?);
+        let correct = |x: u128| -> Result<u128, String> {
+            let d = p.balance_delta;
+            if d >= 0 {
+                Ok(x.saturating_sub(d as u128))
+            } else if x == 0 {
+                Err(format!("{}: a negative delta hides the balance", p.id))
+            } else {
+                Ok(x + d.unsigned_abs())
+            }
+        };
+        Ok((correct(staked)?, correct(unstaked)?))
+    }
+}

@@ -1,0 +1,226 @@
+//! A DAO proposal cycle on governance with the test whitelist: voters earn
+//! META by staking through the router and claiming through sNEAR; they
+//! propose, vote, queue and execute a guardian change (which governance
+//! applies itself), and an added validator checked against the whitelist,
+//! whose execution is the router's `apply_governance_action`.
+
+use integration_tests::sandbox;
+use integration_tests::workspaces::{deploy_and_init, Suite};
+use meta_common::actions::{RouterAction, MAX_META_PER_EPOCH};
+use meta_pool::config::EPOCH_BLOCKS;
+use near_sdk::json_types::U128;
+use near_workspaces::types::{Gas, NearToken};
+use near_workspaces::Account;
+use serde_json::{json, Value};
+
+const VOTER_STAKE: NearToken = NearToken::from_near(100);
+
+/// A voter who earned, by staking and claiming, the META a proposal needs:
+/// the proposal threshold and the quorum floor (`min_quorum`, where
+/// governance has one), read from governance. The owner first raises the
+/// emission to its hard cap (an action it may take during bootstrap) so
+/// that takes a few router epochs of 43,200 blocks, not thousands.
+async fn voter_with_meta(suite: &Suite) -> anyhow::Result<(Account, u128)> {
+    let config: Value = suite.governance.view("get_config").await?.json()?;
+    let rule = |name: &str| -> anyhow::Result<u128> {
+        match config["config"][name].as_str() {
+            Some(v) => Ok(v.parse()?),
+            None => Ok(0),
+        }
+    };
+    let needed = rule("proposal_threshold")?.max(rule("min_quorum")?);
+    assert!(needed > 0, "{config}");
+    suite
+        .owner_action(&RouterAction::SetEmission {
+            meta_per_epoch: U128(MAX_META_PER_EPOCH),
+        })
+        .await?;
+    // The voter holds VOTER_STAKE of the VOTER_STAKE + seed shares.
+    let stake = VOTER_STAKE.as_yoctonear();
+    let all = stake + deploy::suite::ROUTER_SEED.as_yoctonear();
+    let per_epoch = MAX_META_PER_EPOCH / all * stake;
+    let epochs = needed.div_ceil(per_epoch) as u64 + 1;
+    let voter = suite.user("voter", 150).await?;
+    let meta = suite
+        .earn_meta(&voter, VOTER_STAKE, epochs * EPOCH_BLOCKS)
+        .await?;
+    assert!(meta >= needed, "{meta} < {needed}");
+    Ok((voter, meta))
+}
+
+async fn propose(suite: &Suite, proposer: &Account, kind: Value) -> anyhow::Result<Option<u64>> {
+    let out = proposer
+        .call(suite.governance.id(), "propose")
+        .args_json(json!({ "proposal": { "description": "test", "kind": kind } }))
+        .deposit(NearToken::from_millinear(100))
+        .gas(Gas::from_tgas(100))
+        .transact()
+        .await?;
+    assert!(out.is_success(), "{:?}", out.failures());
+    Ok(out.json()?)
+}
+
+async fn proposal(suite: &Suite, id: u64) -> anyhow::Result<Value> {
+    Ok(suite
+        .governance
+        .view("get_proposal")
+        .args_json(json!({ "proposal_id": id }))
+        .await?
+        .json()?)
+}
+
+#[tokio::test]
+async fn a_guardian_proposal_goes_from_vote_to_execution() -> anyhow::Result<()> {
+    let suite = Suite::deploy(sandbox!().await?).await?;
+    let (voter, meta) = voter_with_meta(&suite).await?;
+    let guardian = suite.user("guardian", 5).await?;
+
+    let id = propose(
+        &suite,
+        &voter,
+        json!({ "SetGuardian": { "account_id": guardian.id(), "term_epochs": 30 } }),
+    )
+    .await?
+    .expect("created");
+    let p = proposal(&suite, id).await?;
+    assert_eq!(p["state"], "Active");
+    // Voting power is the balance before the proposal: all the voter's META.
+    let weight: String = voter
+        .call(suite.governance.id(), "vote")
+        .args_json(json!({ "proposal_id": id, "choice": "For" }))
+        .transact()
+        .await?
+        .json()?;
+    assert_eq!(weight, meta.to_string());
+    // Queueing before the vote ends is refused.
+    let early = suite
+        .root
+        .call(suite.governance.id(), "queue")
+        .args_json(json!({ "proposal_id": id }))
+        .transact()
+        .await?;
+    assert!(early.is_failure());
+
+    let voting_ends = p["voting_ends_epoch"].as_u64().unwrap();
+    let (epoch, _) = suite.epoch().await?;
+    suite.advance_epochs(voting_ends - epoch).await?;
+    assert_eq!(proposal(&suite, id).await?["state"], "Succeeded");
+    let eta: u64 = suite
+        .root
+        .call(suite.governance.id(), "queue")
+        .args_json(json!({ "proposal_id": id }))
+        .transact()
+        .await?
+        .json()?;
+    // The time-lock holds until the eta.
+    let early = suite
+        .root
+        .call(suite.governance.id(), "execute")
+        .args_json(json!({ "proposal_id": id }))
+        .gas(Gas::from_tgas(100))
+        .transact()
+        .await?;
+    assert!(early.is_failure(), "executed inside the time-lock");
+    let (epoch, _) = suite.epoch().await?;
+    suite.advance_epochs(eta - epoch).await?;
+    let executed: bool = suite
+        .root
+        .call(suite.governance.id(), "execute")
+        .args_json(json!({ "proposal_id": id }))
+        .gas(Gas::from_tgas(100))
+        .transact()
+        .await?
+        .json()?;
+    assert!(executed);
+    assert_eq!(proposal(&suite, id).await?["state"], "Executed");
+    let g: Value = suite.governance.view("get_guardian").await?.json()?;
+    assert_eq!(g["account_id"], json!(guardian.id()));
+    assert_eq!(g["active"], true);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_added_validator_is_checked_against_the_whitelist_and_executed_on_the_router(
+) -> anyhow::Result<()> {
+    let worker = sandbox!().await?;
+    let suite = Suite::deploy(worker.clone()).await?;
+    let (voter, _) = voter_with_meta(&suite).await?;
+    let add = |id: &near_workspaces::AccountId| json!({ "Router": { "AddValidator": { "account_id": id, "weight_bps": 5000 } } });
+    // A third pool, whitelisted but not yet a validator of the router.
+    let id: near_workspaces::AccountId = format!("pool-c.{}", suite.root.id()).parse()?;
+    let pool_c = deploy_and_init(
+        &worker,
+        &suite.root,
+        "pool-c",
+        deploy::plan::balances::POOL,
+        &integration_tests::workspaces::wasm("test_pool")?,
+        deploy::suite::pool_init(&suite.ids, &deploy::plan::pool_stake_key(&id)),
+        NearToken::from_yoctonear(0),
+    )
+    .await?;
+    suite
+        .root
+        .call(suite.whitelist.id(), "add_staking_pool")
+        .args_json(json!({ "staking_pool_account_id": pool_c.id() }))
+        .transact()
+        .await?
+        .into_result()?;
+    let validators_before: u64 = suite
+        .router
+        .view("get_number_of_validators")
+        .await?
+        .json()?;
+
+    // Not on the whitelist: rejected, no proposal.
+    let stranger = suite.user("stranger", 1).await?;
+    assert_eq!(propose(&suite, &voter, add(stranger.id())).await?, None);
+    // Whitelisted: created once the whitelist answered.
+    let id = propose(&suite, &voter, add(pool_c.id()))
+        .await?
+        .expect("whitelisted pool");
+    voter
+        .call(suite.governance.id(), "vote")
+        .args_json(json!({ "proposal_id": id, "choice": "For" }))
+        .transact()
+        .await?
+        .into_result()?;
+    let p = proposal(&suite, id).await?;
+    let (epoch, _) = suite.epoch().await?;
+    suite
+        .advance_epochs(p["voting_ends_epoch"].as_u64().unwrap() - epoch)
+        .await?;
+    let eta: u64 = suite
+        .root
+        .call(suite.governance.id(), "queue")
+        .args_json(json!({ "proposal_id": id }))
+        .transact()
+        .await?
+        .json()?;
+    let (epoch, _) = suite.epoch().await?;
+    suite.advance_epochs(eta - epoch).await?;
+    let out = suite
+        .root
+        .call(suite.governance.id(), "execute")
+        .args_json(json!({ "proposal_id": id }))
+        .gas(Gas::from_tgas(150))
+        .transact()
+        .await?;
+    assert!(out.is_success(), "{:?}", out.failures());
+    assert!(out.json::<bool>()?);
+    assert_eq!(proposal(&suite, id).await?["state"], "Executed");
+    let v: Value = suite
+        .router
+        .view("get_validator")
+        .args_json(json!({ "account_id": pool_c.id() }))
+        .await?
+        .json()?;
+    assert_eq!(v["weight_bps"], 5000);
+    assert_eq!(v["state"], "Active");
+    let validators_after: u64 = suite
+        .router
+        .view("get_number_of_validators")
+        .await?
+        .json()?;
+    assert_eq!(validators_after, validators_before + 1);
+    Ok(())
+}
