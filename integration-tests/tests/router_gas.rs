@@ -22,17 +22,7 @@ fn every_operation_fits_its_minimum_gas_with_a_full_list() {
         max_calls_per_op: 2 * MAX_VALIDATORS + 4,
         gas: None,
     };
-    let stakers: Vec<_> = (0..4)
-        .map(|i| {
-            d.sys
-                .add_liquid_staker(&format!("s{i}"), NearToken::from_near(100_000))
-        })
-        .collect();
-    for s in &stakers {
-        d.step("stake 20000", |sys| {
-            sys.deposit_and_stake(s, 20_000 * ONE_NEAR).assert_success();
-        });
-    }
+    let stakers = d.add_staked_liquid_stakers(4, 20_000);
     for epoch in 0..6 {
         if epoch == 2 {
             // Drift: ten validators' weight up fivefold, so the rest are

@@ -87,17 +87,7 @@ pub fn run_size(n: usize) -> SizeRun {
         ops: BTreeMap::new(),
         stopped: None,
     };
-    let stakers: Vec<_> = (0..4)
-        .map(|i| {
-            d.sys
-                .add_liquid_staker(&format!("s{i}"), NearToken::from_near(100_000))
-        })
-        .collect();
-    for s in &stakers {
-        d.step("stake", |sys| {
-            sys.deposit_and_stake(s, 20_000 * ONE_NEAR).assert_success();
-        });
-    }
+    let stakers = d.add_staked_liquid_stakers(4, 20_000);
     for round in 0..ROUNDS {
         if round == 1 {
             for s in &stakers[..2] {

@@ -77,6 +77,24 @@ impl Driver {
         (d, alice)
     }
 
+    /// `count` liquid stakers `s0`, `s1`, … with 100,000 NEAR each, each
+    /// having staked `stake_near` (a step each; the keeper has not run).
+    pub fn add_staked_liquid_stakers(&mut self, count: usize, stake_near: u128) -> Vec<Staker> {
+        let stakers: Vec<Staker> = (0..count)
+            .map(|i| {
+                self.sys
+                    .add_liquid_staker(&format!("s{i}"), NearToken::from_near(100_000))
+            })
+            .collect();
+        for s in &stakers {
+            self.step(&format!("{} stakes {stake_near}", s.id), |sys| {
+                sys.deposit_and_stake(s, stake_near * ONE_NEAR)
+                    .assert_success();
+            });
+        }
+        stakers
+    }
+
     pub fn from_system(sys: System) -> Self {
         Self {
             sys,
