@@ -69,6 +69,24 @@ async fn proposal(suite: &Suite, id: u64) -> anyhow::Result<Value> {
         .json()?)
 }
 
+/// Waits out the voting period, checks the proposal passed and queues it
+/// (anyone may); returns the eta.
+async fn queue_after_the_vote(suite: &Suite, id: u64) -> anyhow::Result<u64> {
+    let voting_ends = proposal(suite, id).await?["voting_ends_epoch"]
+        .as_u64()
+        .unwrap();
+    let (epoch, _) = suite.epoch().await?;
+    suite.advance_epochs(voting_ends - epoch).await?;
+    assert_eq!(proposal(suite, id).await?["state"], "Succeeded");
+    Ok(suite
+        .root
+        .call(suite.governance.id(), "queue")
+        .args_json(json!({ "proposal_id": id }))
+        .transact()
+        .await?
+        .json()?)
+}
+
 #[tokio::test]
 async fn a_guardian_proposal_goes_from_vote_to_execution() -> anyhow::Result<()> {
     let suite = Suite::deploy(sandbox!().await?).await?;
@@ -101,17 +119,7 @@ async fn a_guardian_proposal_goes_from_vote_to_execution() -> anyhow::Result<()>
         .await?;
     assert!(early.is_failure());
 
-    let voting_ends = p["voting_ends_epoch"].as_u64().unwrap();
-    let (epoch, _) = suite.epoch().await?;
-    suite.advance_epochs(voting_ends - epoch).await?;
-    assert_eq!(proposal(&suite, id).await?["state"], "Succeeded");
-    let eta: u64 = suite
-        .root
-        .call(suite.governance.id(), "queue")
-        .args_json(json!({ "proposal_id": id }))
-        .transact()
-        .await?
-        .json()?;
+    let eta = queue_after_the_vote(&suite, id).await?;
     // The time-lock holds until the eta.
     let early = suite
         .root
@@ -184,18 +192,7 @@ async fn an_added_validator_is_checked_against_the_whitelist_and_executed_on_the
         .transact()
         .await?
         .into_result()?;
-    let p = proposal(&suite, id).await?;
-    let (epoch, _) = suite.epoch().await?;
-    suite
-        .advance_epochs(p["voting_ends_epoch"].as_u64().unwrap() - epoch)
-        .await?;
-    let eta: u64 = suite
-        .root
-        .call(suite.governance.id(), "queue")
-        .args_json(json!({ "proposal_id": id }))
-        .transact()
-        .await?
-        .json()?;
+    let eta = queue_after_the_vote(&suite, id).await?;
     let (epoch, _) = suite.epoch().await?;
     suite.advance_epochs(eta - epoch).await?;
     let out = suite
