@@ -22,6 +22,7 @@ CONTRACTS=(
     "test-pool test_pool"
     "test-lockup test_lockup"
     "test-pool test_pool_faults test"
+    "snear snear_faults test"
     "test-callee test_callee"
 )
 

@@ -23,7 +23,8 @@
 //! `replay` prints every step (`TRACE=0` to silence). `OPS=3,17,42` runs only
 //! those operations of the seed's list; `SHRINK=1` searches for a shorter
 //! list that fails the same way and prints it as an `OPS=` command;
-//! `WIND_DOWN=0` skips the final exits.
+//! `WIND_DOWN=0` skips the final exits; `SNEAR_FAULTS=0` replays a seed as
+//! generated before sNEAR had fault switches.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -96,7 +97,10 @@ const REGRESSION_RUNS: [(u64, usize); 3] = [(1020, 40), (1031, 35), (1038, 75)];
 #[test]
 fn former_failures_pass() {
     for (seed, steps) in REGRESSION_RUNS {
-        if let Err(f) = run(&RunSpec::new(seed, steps)) {
+        // As generated when they failed: before sNEAR had fault switches.
+        let mut spec = RunSpec::new(seed, steps);
+        spec.snear_faults = false;
+        if let Err(f) = run(&spec) {
             panic!("{f}");
         }
     }
@@ -121,6 +125,7 @@ fn replay() {
     );
     spec.verbose = env_flag("TRACE", true);
     spec.wind_down = env_flag("WIND_DOWN", true);
+    spec.snear_faults = env_flag("SNEAR_FAULTS", true);
     if let Ok(ops) = std::env::var("OPS") {
         let only: BTreeSet<usize> = ops
             .split(',')

@@ -14,11 +14,13 @@
 //! Modules: `token` (NEP-141 core and resolver), `storage` (NEP-145),
 //! `router` (mint, burn, pool-state pushes), `claim` (governance-token
 //! claims), `views` (metadata, accrual and price views), `holder` (the
-//! per-account record), `state` (how the contract state is stored).
+//! per-account record), `state` (how the contract state is stored),
+//! `faults` (fault switches, in the `test` build only).
 
 mod claim;
 pub mod errors;
 pub mod events;
+mod faults;
 pub mod gas;
 pub mod holder;
 pub mod metadata;

@@ -25,6 +25,7 @@ impl SNear {
     #[payable]
     pub fn mint(&mut self, account_id: AccountId, amount: U128) {
         self.assert_router();
+        crate::faults::check("mint");
         require!(amount.0 > 0, ERR_ZERO_AMOUNT);
         let mut unused = env::attached_deposit();
         let index = self.reward_index();
@@ -66,6 +67,7 @@ impl SNear {
     /// Router only. Gas: within `GAS_FOR_SNEAR_MINT_BURN`. Emits `ft_burn`.
     pub fn burn(&mut self, account_id: AccountId, amount: U128) {
         self.assert_router();
+        crate::faults::check("burn");
         require!(amount.0 > 0, ERR_ZERO_AMOUNT);
         let mut holder = self.settled_holder(&account_id, ERR_NOT_REGISTERED);
         holder.balance = holder
@@ -90,6 +92,7 @@ impl SNear {
     /// `pool_state_updated`.
     pub fn update_pool_state(&mut self, state: PoolState) {
         self.assert_router();
+        crate::faults::check("update_pool_state");
         if let Some(last) = &self.pool_state {
             require!(
                 state.reward_index.0 >= last.reward_index.0,

@@ -1,6 +1,6 @@
 //! sNEAR on the local chain: real wasm, real receipts, callbacks, gas and
-//! refunds. Needs `res/snear.wasm` and `res/test_ft_receiver.wasm` (`make
-//! build`).
+//! refunds. Needs `res/snear.wasm`, `res/snear_faults.wasm` and
+//! `res/test_ft_receiver.wasm` (`make build`).
 //!
 //! The router is a plain account here: it calls `mint`, `burn` and
 //! `update_pool_state` directly, which is exactly what sNEAR sees from the
@@ -496,4 +496,84 @@ fn transfers_cost_no_more_than_the_standard_token() {
         assert!(gas < STANDARD_FT_TRANSFER, "{gas}");
     }
     assert!(call < STANDARD_FT_TRANSFER_CALL, "{call}");
+}
+
+/// The test build's switches (`res/snear_faults.wasm`, `--features test`)
+/// fail the router's mint, burn and push as a refusal does, changing
+/// nothing, until switched off; the production build has no such method.
+#[test]
+fn fault_switches_exist_only_in_the_test_build_and_fail_like_a_refusal() {
+    let mut n = setup();
+    n.net
+        .call(&n.alice, &n.snear, "fault_fail")
+        .args_json(json!({"method_name": "mint", "enabled": true}))
+        .transact()
+        .assert_failure_contains("MethodNotFound");
+
+    let faulty = n
+        .net
+        .create_and_deploy("snear-faults.near", near(10), &wasm("snear_faults"));
+    let router = n.router.clone();
+    n.net
+        .call(&n.alice, &faulty, "new")
+        .args_json(json!({"router_account_id": router, "governance_account_id": "meta-token.near"}))
+        .transact()
+        .assert_success();
+    let switch = |n: &mut Net, method: &str, on: bool| {
+        n.net
+            .call(&n.alice, &faulty, "fault_fail")
+            .args_json(json!({"method_name": method, "enabled": on}))
+            .transact()
+            .assert_success();
+    };
+    let mint = |n: &mut Net, amount: u128| {
+        n.net
+            .call(&n.router, &faulty, "mint")
+            .args_json(json!({"account_id": n.alice, "amount": amount.to_string()}))
+            .deposit(SNEAR_REGISTRATION_DEPOSIT)
+            .transact()
+    };
+    let supply = |n: &Net| -> String { n.net.view(&faulty, "ft_total_supply", json!({})).unwrap() };
+    n.net
+        .call(&n.alice, &faulty, "fault_fail")
+        .args_json(json!({"method_name": "ft_transfer", "enabled": true}))
+        .transact()
+        .assert_failure_contains("E_UNKNOWN_METHOD");
+
+    switch(&mut n, "mint", true);
+    let switches: Vec<String> = n.net.view(&faulty, "fault_switches", json!({})).unwrap();
+    assert_eq!(switches, ["mint"]);
+    let router_before = n.net.balance(&router);
+    mint(&mut n, 5 * ONE).assert_failure_contains("E_FAULT_INJECTED: mint");
+    assert_eq!(supply(&n), "0", "nothing minted");
+    assert!(
+        n.net.balance(&router).as_yoctonear() + ONE / 100 > router_before.as_yoctonear(),
+        "the registration deposit came back"
+    );
+    switch(&mut n, "mint", false);
+    mint(&mut n, 5 * ONE).assert_success();
+    assert_eq!(supply(&n), (5 * ONE).to_string());
+
+    switch(&mut n, "burn", true);
+    n.net
+        .call(&n.router, &faulty, "burn")
+        .args_json(json!({"account_id": n.alice, "amount": ONE.to_string()}))
+        .transact()
+        .assert_failure_contains("E_FAULT_INJECTED: burn");
+    assert_eq!(supply(&n), (5 * ONE).to_string(), "nothing burnt");
+
+    switch(&mut n, "update_pool_state", true);
+    let state =
+        json!({"total_staked": "1", "total_shares": "1", "reward_index": "0", "epoch_height": 1});
+    n.net
+        .call(&n.router, &faulty, "update_pool_state")
+        .args_json(json!({"state": state}))
+        .transact()
+        .assert_failure_contains("E_FAULT_INJECTED: update_pool_state");
+    switch(&mut n, "update_pool_state", false);
+    n.net
+        .call(&n.router, &faulty, "update_pool_state")
+        .args_json(json!({"state": state}))
+        .transact()
+        .assert_success();
 }

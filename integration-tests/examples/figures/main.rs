@@ -94,6 +94,7 @@ fn print_wasm_sizes() {
     let role = |name: &str| match name {
         "meta_pool.wasm" => "router (meta staking pool)",
         "snear.wasm" => "sNEAR token",
+        "snear_faults.wasm" => "sNEAR test build (fault switches)",
         "governance.wasm" => "DAO and META token",
         "localnet_probe.wasm" => "localnet's own probe (throughput bench)",
         n if n.starts_with("test_") => "test contract",

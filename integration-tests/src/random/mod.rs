@@ -18,8 +18,9 @@
 //! rewards change and jump above the router's bound for an epoch; calls
 //! have their callbacks land in the next epoch or while users act; test
 //! pools fail calls, fail views, report balances off both ways, pause
-//! staking and burn gas (`faults`); governance applies router actions,
-//! valid and not, by the owner or through DAO proposals that pass, fail,
+//! staking and burn gas (`faults`); sNEAR's test build refuses the
+//! router's mints, burns or pushes for one operation (`snear_fault`);
+//! governance applies router actions, valid and not, by the owner or through DAO proposals that pass, fail,
 //! are refused at execution or expire (`gov`). Every call's outcome is
 //! predicted before it is sent (`outcome::Expect`): success, or the exact
 //! refusal; a failure without an error code is never acceptable. The
@@ -37,6 +38,7 @@ pub mod ops;
 pub mod outcome;
 pub mod profile;
 mod promise;
+mod snear_fault;
 pub mod stats;
 mod users;
 mod winddown;
@@ -65,6 +67,9 @@ pub struct RunSpec {
     pub wind_down: bool,
     /// Print every step as it runs.
     pub verbose: bool,
+    /// Let the seed's profile use sNEAR's fault switches (off: the runs
+    /// as generated before sNEAR had them).
+    pub snear_faults: bool,
 }
 
 impl RunSpec {
@@ -75,6 +80,7 @@ impl RunSpec {
             only: None,
             wind_down: true,
             verbose: false,
+            snear_faults: true,
         }
     }
 
@@ -85,8 +91,13 @@ impl RunSpec {
             format!(" OPS={}", v.join(","))
         });
         let wind = if self.wind_down { "" } else { " WIND_DOWN=0" };
+        let snear = if self.snear_faults {
+            ""
+        } else {
+            " SNEAR_FAULTS=0"
+        };
         format!(
-            "SEED={} STEPS={}{only}{wind} cargo test -p integration-tests --test invariant_runs \
+            "SEED={} STEPS={}{only}{wind}{snear} cargo test -p integration-tests --test invariant_runs \
              replay -- --nocapture",
             self.seed, self.steps
         )
@@ -162,6 +173,11 @@ const TAIL: usize = 25;
 pub fn run(spec: &RunSpec) -> Result<RunReport, Box<RunFailure>> {
     let started = Instant::now();
     let profile = Profile::of(spec.seed);
+    let profile = if spec.snear_faults {
+        profile
+    } else {
+        profile.without_snear_faults()
+    };
     let described = profile.to_string();
     if spec.verbose {
         println!("seed {}: {described}", spec.seed);
@@ -281,6 +297,7 @@ impl World {
         let mut r = Rng::new(op.seed);
         let r = &mut r;
         match op.kind {
+            OpKind::SnearFault => self.op_snear_fault(r),
             OpKind::Deposit => self.op_deposit(r),
             OpKind::DepositAndStake => self.op_deposit_and_stake(r),
             OpKind::Stake => self.op_stake(r),

@@ -39,6 +39,9 @@ pub struct Profile {
     pub low_funds: bool,
     /// Reward rate in units of `1 / REWARD_DENOMINATOR` per epoch.
     pub base_reward: u128,
+    /// sNEAR is its test build and refuses the router's mints, burns or
+    /// pushes now and then (`OpKind::SnearFault`).
+    pub snear_faults: bool,
     pub mix: Mix,
 }
 
@@ -75,11 +78,15 @@ impl Profile {
         let lockup_contracts = (0..r.range(1, 2))
             .map(|_| u128::from(r.range(100, 20_000)))
             .collect();
+        // From a stream of its own, so the draws above (and every run from
+        // before sNEAR had switches, `without_snear_faults`) stay the same.
+        let snear_faults = Rng::new(seed ^ 0x5EA2_FA17_0000_0001).chance(50);
         let config = SystemConfig {
             validators,
             spare_pools,
             pool_own_stake,
             pool_faults: true,
+            snear_faults,
             external_stake: NearToken::from_near(external),
             reward_rate: RewardRate::new(base_reward, REWARD_DENOMINATOR),
             meta_per_epoch: if dao {
@@ -98,8 +105,19 @@ impl Profile {
             dao,
             low_funds,
             base_reward,
-            mix: Mix::new(flavor, dao, low_funds),
+            snear_faults,
+            mix: Mix::new(flavor, dao, low_funds, snear_faults),
         }
+    }
+
+    /// The same profile with sNEAR's production build and no sNEAR fault
+    /// operations: exactly the runs generated before sNEAR had switches.
+    pub fn without_snear_faults(mut self) -> Profile {
+        self.snear_faults = false;
+        self.config.snear_faults = false;
+        let dao = self.dao;
+        self.mix = Mix::new(self.mix.flavor, dao, self.low_funds, false);
+        self
     }
 
     pub fn base_rate(&self) -> RewardRate {
@@ -113,7 +131,7 @@ impl std::fmt::Display for Profile {
         write!(
             f,
             "{} validators + {} spare, outside stake {}, reward {}/{} an epoch, {} liquid, {} lockup \
-             accounts, {} lockup contracts, {}{}, mix {:?}",
+             accounts, {} lockup contracts, {}{}{}, mix {:?}",
             c.validators,
             c.spare_pools,
             c.external_stake,
@@ -124,6 +142,7 @@ impl std::fmt::Display for Profile {
             self.lockup_contracts.len(),
             if self.dao { "DAO" } else { "bootstrap owner" },
             if self.low_funds { ", low own funds" } else { "" },
+            if self.snear_faults { ", sNEAR faults" } else { "" },
             self.mix.flavor
         )
     }

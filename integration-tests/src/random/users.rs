@@ -152,7 +152,7 @@ impl World {
 
     /// Expected result of staking `amount` from `s`'s unstaked balance
     /// (after the deposit, for `deposit_and_stake`).
-    fn stake_expect(&self, s: &Staker, amount: u128, unstaked: u128) -> Expect {
+    pub(super) fn stake_expect(&self, s: &Staker, amount: u128, unstaked: u128) -> Expect {
         if amount == 0 {
             return Expect::refused("E_ZERO_AMOUNT");
         }

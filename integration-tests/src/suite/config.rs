@@ -25,6 +25,9 @@ pub struct SystemConfig {
     /// Deploy `test_pool_faults.wasm` (fault switches) instead of
     /// `test_pool.wasm`.
     pub pool_faults: bool,
+    /// Deploy `snear_faults.wasm` (sNEAR with fault switches, for the
+    /// randomized runs) instead of `snear.wasm`.
+    pub snear_faults: bool,
     /// Stake of validators outside the test (the rest of the network), in
     /// `env::validator_total_stake`.
     pub external_stake: NearToken,
@@ -54,6 +57,7 @@ impl Default for SystemConfig {
             spare_pools: 0,
             pool_own_stake: vec![NearToken::from_near(1_000)],
             pool_faults: true,
+            snear_faults: false,
             external_stake: NearToken::from_near(200_000),
             // 5 bps an epoch: ~3.5x mainnet, a twentieth of the router's
             // 100-bps anomaly filter.

@@ -6,7 +6,8 @@ use meta_common::ext::GAS_FOR_ROUTER_ACTION;
 use serde_json::json;
 
 use super::wasm::{
-    wasm, GOVERNANCE_WASM, POOL_FAULTS_WASM, POOL_WASM, ROUTER_WASM, SNEAR_WASM, WHITELIST_WASM,
+    wasm, GOVERNANCE_WASM, POOL_FAULTS_WASM, POOL_WASM, ROUTER_WASM, SNEAR_FAULTS_WASM, SNEAR_WASM,
+    WHITELIST_WASM,
 };
 use super::{Ledger, Pool, System, SystemConfig};
 
@@ -74,7 +75,15 @@ impl System {
         let router: AccountId = "router.near".parse().unwrap();
         let snear: AccountId = "snear.near".parse().unwrap();
         let governance: AccountId = "governance.near".parse().unwrap();
-        net.create_and_deploy(snear.as_str(), NearToken::from_near(10), &wasm(SNEAR_WASM));
+        net.create_and_deploy(
+            snear.as_str(),
+            NearToken::from_near(10),
+            &wasm(if config.snear_faults {
+                SNEAR_FAULTS_WASM
+            } else {
+                SNEAR_WASM
+            }),
+        );
         net.call(&owner, &snear, "new")
             .args_json(json!({"router_account_id": router, "governance_account_id": governance}))
             .transact()

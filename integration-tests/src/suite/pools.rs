@@ -10,7 +10,7 @@
 use localnet::{AccountId, ExecutionOutcome, Gas};
 use serde_json::{json, Value};
 
-use super::System;
+use super::{System, CALL_GAS};
 
 /// A deployed validator pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +90,22 @@ impl System {
         self.fault(pool, "fault_reset", json!({}));
         self.pools[pool].balance_delta = 0;
         self.pools[pool].views_fail = false;
+    }
+
+    /// sNEAR's test build (`SystemConfig::snear_faults`): every call of
+    /// `method` (`mint`, `burn` or `update_pool_state`) fails while
+    /// `enabled`, as a real refusal does.
+    pub fn snear_fault_fail(&mut self, method: &str, enabled: bool) {
+        let (owner, snear) = (self.owner.clone(), self.snear.clone());
+        self.call(
+            &owner,
+            &snear,
+            "fault_fail",
+            json!({"method_name": method, "enabled": enabled}),
+            0,
+            CALL_GAS,
+        )
+        .assert_success();
     }
 
     /// The router's `(staked, unstaked)` at the pool as its `get_account`

@@ -21,6 +21,8 @@ pub fn wasm(name: &str) -> Vec<u8> {
 
 pub const ROUTER_WASM: &str = "meta_pool.wasm";
 pub const SNEAR_WASM: &str = "snear.wasm";
+/// sNEAR built with its `test` feature: fault switches.
+pub const SNEAR_FAULTS_WASM: &str = "snear_faults.wasm";
 pub const GOVERNANCE_WASM: &str = "governance.wasm";
 pub const WHITELIST_WASM: &str = "test_whitelist.wasm";
 pub const POOL_WASM: &str = "test_pool.wasm";
