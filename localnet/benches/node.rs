@@ -46,6 +46,18 @@ struct Client {
 }
 
 impl Client {
+    /// Reads the key's current nonce from the node.
+    fn sync_nonce(&mut self) {
+        self.nonce = post(
+            self.addr,
+            "query",
+            json!({"request_type": "view_access_key", "finality": "final",
+                   "account_id": self.key.account_id, "public_key": self.key.public_key}),
+        )["nonce"]
+            .as_u64()
+            .unwrap();
+    }
+
     fn send(&mut self, receiver: &str, actions: Vec<Action>) -> Value {
         let head = post(self.addr, "block", json!({"finality": "final"}));
         let block_hash: CryptoHash = head["header"]["hash"].as_str().unwrap().parse().unwrap();
@@ -121,14 +133,7 @@ fn main() {
         key: validator,
         nonce: 0,
     };
-    root.nonce = post(
-        addr,
-        "query",
-        json!({"request_type": "view_access_key", "finality": "final",
-               "account_id": root.key.account_id, "public_key": root.key.public_key}),
-    )["nonce"]
-        .as_u64()
-        .unwrap();
+    root.sync_nonce();
 
     let wasm_path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../res/localnet_probe.wasm");
@@ -178,14 +183,7 @@ fn main() {
         })
         .collect();
     for c in &mut clients {
-        c.nonce = post(
-            addr,
-            "query",
-            json!({"request_type": "view_access_key", "finality": "final",
-                   "account_id": c.key.account_id, "public_key": c.key.public_key}),
-        )["nonce"]
-            .as_u64()
-            .unwrap();
+        c.sync_nonce();
     }
 
     let one = run(&mut clients[..1], 200, "test.near", transfer);

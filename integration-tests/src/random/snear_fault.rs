@@ -14,8 +14,6 @@
 //!
 //! Every invariant runs after each step, as for any operation.
 
-use serde_json::json;
-
 use super::outcome::{classify, Expect};
 use super::world::{fmt_near, Done, Fail, World};
 use crate::rng::Rng;
@@ -115,16 +113,7 @@ impl World {
             fmt_near(amount),
             fmt_near(value)
         );
-        let id = s.id.clone();
-        let out = self.step(label, |sys| {
-            sys.call_router(
-                &id,
-                "unstake",
-                json!({"amount": amount.to_string()}),
-                0,
-                crate::suite::CALL_GAS,
-            )
-        })?;
+        let out = self.step(label, |sys| sys.unstake(s, amount))?;
         self.switch("burn", false)?;
         let res = classify(&out);
         self.expect("unstake (burn refused)", &expect, &res)?;
