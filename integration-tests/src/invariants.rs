@@ -16,6 +16,12 @@
 //! | 5 | `lockups_are_exact` | lockup views agree and an exact full exit is always possible |
 //! | 6 | `meta_is_backed` | META minted = Σ claims ≤ Σ emitted; checkpoints = balances |
 //! | 7 | `failures_leave_nothing` | at rest no lock, nothing in flight, no claim lost, pools and router agree |
+//! | 8 | `due_claims_are_withdrawable`, `withdrawal_paid_exactly` | after a keeper round, every claim whose quoted epoch has come is withdrawable at once, all together, and a withdrawal pays exactly the amount |
+//! | 9 | `own_funds_not_spent_by_users` | a user's call lowers the router's own funds (counting the storage shares the seed holds for them) by at most `ACCOUNT_RECORD_COST` per lockup record it creates; a liquid stake, deposit or unstake not at all |
+//!
+//! 8 and 9 need to know what a step was (a keeper round, a user's call),
+//! so the randomized runs check them per step (`random::promise`,
+//! `random::World::step`), not `Checker::check`.
 //!
 //! The bound of invariant 1: for each pool, the pool's balance for the
 //! router minus the router's record of it (`slack`) lies in
@@ -30,7 +36,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use localnet::{AccountId, RewardRate};
+use localnet::{AccountId, ActionSummary, ExecutionOutcome, RewardRate};
 use meta_common::shares::SharePool;
 use meta_pool::caps::validator_cap;
 use meta_pool::config::bps_of;
@@ -185,7 +191,7 @@ impl Checker {
         self.moves_checked = sys.ledger.stake_moves.len();
         self.mismatches_seen = sys.ledger.mismatches.len();
         self.own = Some(OwnFunds {
-            f: own_funds_and_storage(&now),
+            f: own_funds_held(&now),
             top_ups: sys.ledger.router_top_ups,
         });
         let (epoch, block) = (now.epoch, now.block);
@@ -206,6 +212,14 @@ impl Checker {
     pub fn last(&self) -> Option<&Snapshot> {
         self.prev.as_ref()
     }
+}
+
+/// The router's own funds and storage as invariant 1 follows them: `F`
+/// plus the staked NEAR the seed holds for them (storage shares, sold back
+/// to the buffer by the next epoch operation).
+fn own_funds_held(s: &Snapshot) -> u128 {
+    let b = &s.summary.books;
+    own_funds_and_storage(s).saturating_add(b.value_of(b.storage_shares))
 }
 
 /// `balance - reserve - buffered`: the router's own funds plus its storage.
@@ -297,13 +311,52 @@ pub fn near_is_conserved(
             })
             .count() as u128;
         let paid = new_regs * now.snear_registration_cost;
-        let expected = (own.f + (ledger.router_top_ups - own.top_ups)).checked_sub(paid);
-        if expected != Some(f) {
+        // Users pay for the storage they make the router hold: a new holder
+        // repays its registration's deposit with shares (worth at least the
+        // deposit), a liquid account its router record (at most
+        // `ACCOUNT_RECORD_COST`). So the router's funds may grow by at most
+        // that per new holder or record, and never fall but by what it
+        // advanced.
+        let new_records = now
+            .accounts
+            .iter()
+            .filter(|a| prev.account(&a.account_id).is_none())
+            .count() as u128;
+        let f = own_funds_held(now);
+        // The storage shares the seed holds earn like every share: take the
+        // previous ones at today's price.
+        let held_shares = prev.summary.books.storage_shares;
+        let base = (own.f + b.value_of(held_shares))
+            .saturating_sub(prev.summary.books.value_of(held_shares));
+        // Selling storage shares back to the buffer rounds down (the pool
+        // keeps the dust): a yoctoNEAR or two of their value in a step
+        // that sold some; otherwise exact.
+        let dust = if held_shares != b.storage_shares { 2 } else { 0 };
+        let least = (base + (ledger.router_top_ups - own.top_ups))
+            .checked_sub(paid)
+            .map(|l| l.saturating_sub(dust));
+        let most = least.map(|l| l + (new_regs + new_records + 1) * ACCOUNT_RECORD_COST);
+        if least.is_none_or(|l| f < l) || most.is_some_and(|m| f > m) {
             return Err(format!(
                 "the router's own funds and storage went from {} to {f}; top-ups {} and {new_regs} \
-                 sNEAR registrations ({paid}) explain {expected:?}",
+                 sNEAR registrations ({paid}) explain {least:?} to {most:?} (storage shares {} \
+                 -> {}, seed {} -> {})",
                 own.f,
-                ledger.router_top_ups - own.top_ups
+                ledger.router_top_ups - own.top_ups,
+                prev.summary.books.storage_shares,
+                b.storage_shares,
+                prev.summary.books.seed_shares,
+                b.seed_shares,
+            ) + &format!(
+                "; balance {} -> {}, reserve {} -> {}, buffered {} -> {}, storage {} -> {}",
+                prev.router_balance,
+                now.router_balance,
+                prev.summary.books.reserve,
+                b.reserve,
+                prev.summary.books.buffered,
+                b.buffered,
+                prev.router_storage_cost,
+                now.router_storage_cost
             ));
         }
         observed.registrations_paid += paid;
@@ -675,6 +728,140 @@ pub fn failures_leave_nothing(now: &Snapshot, mismatches: &[String]) -> Check {
         return Err(format!(
             "validators' earmarks {earmarks} != books.earmarked {}",
             b.earmarked
+        ));
+    }
+    Ok(())
+}
+
+/// The storage an account record costs, the most a user's call that
+/// creates one may lower the router's own funds by (invariant 9): the
+/// router's own figure, which a unit test measures.
+pub use meta_pool::config::ACCOUNT_RECORD_COST;
+
+/// Invariant 8, the books' side. After a keeper round, `due` are the
+/// accounts whose quoted epoch (`unstaked_available_epoch` at their last
+/// unstake) has come: each record says its epoch has come, and the reserve
+/// holds all of their unstaked balances together, so every one of them can
+/// withdraw everything now, one after the other.
+pub fn due_claims_are_withdrawable(now: &Snapshot, due: &[AccountId]) -> Check {
+    let mut total = 0u128;
+    for id in due {
+        let Some(a) = now.account(id) else { continue };
+        if a.unstaked_available_epoch > now.epoch {
+            return Err(format!(
+                "{id}: its quoted epoch has come (now {}), yet the router says {}",
+                now.epoch, a.unstaked_available_epoch
+            ));
+        }
+        total += a.unstaked_balance.0;
+    }
+    let reserve = now.summary.books.reserve;
+    if reserve < total {
+        return Err(format!(
+            "claims due now {total} ({} accounts) but the reserve holds {reserve} (earmarked {}, \
+             to_unstake {}, in flight {})",
+            due.len(),
+            now.summary.books.earmarked,
+            now.summary.books.to_unstake,
+            now.summary.books.unstake_in_flight
+        ));
+    }
+    Ok(())
+}
+
+/// Invariant 8, the payment: a withdrawal of `amount` by `account`
+/// succeeded and the router sent it exactly `amount` (one transfer, no
+/// more, no less).
+pub fn withdrawal_paid_exactly(
+    out: &ExecutionOutcome,
+    router: &AccountId,
+    account: &AccountId,
+    amount: u128,
+) -> Check {
+    if !out.is_success() {
+        return Err(format!(
+            "{account}: withdrawing {amount} failed: {:?}",
+            out.failure_message()
+        ));
+    }
+    let paid: Vec<u128> = out
+        .receipts
+        .iter()
+        .filter(|r| &r.predecessor_id == router && &r.receiver_id == account && !r.is_refund)
+        .filter_map(|r| match r.actions.first() {
+            Some(ActionSummary::Transfer { deposit }) => Some(deposit.as_yoctonear()),
+            _ => None,
+        })
+        .collect();
+    if paid != [amount] {
+        return Err(format!(
+            "{account}: withdrew {amount}, the router paid {paid:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// Storage a user-sent epoch operation may add to the router's validator
+/// records (optional fields it fills in, e.g. a lock's bookkeeping): the
+/// router pays its own storage for validators, so a step with one
+/// (`epoch_ops`) may lower the own funds by up to this much per listed
+/// validator, in storage only.
+pub const VALIDATOR_STORAGE_SLACK: u128 = 64 * 10_000_000_000_000_000_000;
+
+/// Invariant 9. Across one user's call (`prev` before it, `now` after):
+/// the router's own funds (its summary's `own_funds`) fall by at most
+/// `ACCOUNT_RECORD_COST` per router account record the call created, and
+/// only through storage: the router's NEAR outside its storage (`balance -
+/// reserve - buffered`) does not fall at all. So a liquid stake (which
+/// creates no record; after the router's fix the staker pays sNEAR's
+/// registration) may not lower them at all. A step with an epoch
+/// operation a user sent (`epoch_ops`) may also grow the validators'
+/// storage (`VALIDATOR_STORAGE_SLACK`). Keeper and governance steps are
+/// not user calls (the router pays its own storage for validators and
+/// proposals).
+pub fn own_funds_not_spent_by_users(prev: &Snapshot, now: &Snapshot, epoch_ops: bool) -> Check {
+    let created: Vec<&AccountId> = now
+        .accounts
+        .iter()
+        .map(|a| &a.account_id)
+        .filter(|id| prev.account(id).is_none())
+        .collect();
+    let slack = if epoch_ops {
+        VALIDATOR_STORAGE_SLACK * now.validators.len() as u128
+    } else {
+        0
+    };
+    let allowed = created.len() as u128 * ACCOUNT_RECORD_COST + slack;
+    let owed = |s: &Snapshot| s.summary.books.value_of(s.summary.books.storage_shares);
+    let (before, after) = (
+        prev.summary.own_funds.0 + owed(prev),
+        now.summary.own_funds.0 + owed(now),
+    );
+    // Storage users paid in staked NEAR (the seed's storage shares, sold back
+    // to the buffer by the next epoch operation) counts as the router's.
+    let held = |s: &Snapshot| {
+        let b = &s.summary.books;
+        own_funds_and_storage(s).saturating_add(b.value_of(b.storage_shares))
+    };
+    let (held_before, held_after) = (held(prev), held(now));
+    if held_after < held_before {
+        return Err(format!(
+            "a user's call spent {} of the router's own NEAR (balance - reserve - buffered went \
+             from {held_before} to {held_after}; own funds from {before} to {after})",
+            held_before - held_after
+        ));
+    }
+    if after.saturating_add(allowed) < before {
+        return Err(format!(
+            "a user's call lowered the router's own funds from {before} to {after} (by {}); \
+             it created {} account records ({created:?}){}, which allow {allowed}",
+            before - after,
+            created.len(),
+            if epoch_ops {
+                " and ran epoch operations"
+            } else {
+                ""
+            }
         ));
     }
     Ok(())

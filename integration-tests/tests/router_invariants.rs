@@ -2,8 +2,9 @@
 //! wrong (or a chain where a yoctoNEAR went missing), names what broke.
 
 use integration_tests::invariants::{
-    failures_leave_nothing, lockups_are_exact, meta_is_backed, near_is_conserved,
-    price_never_decreases, shares_match_supply, stakes_respect_caps, Observed, OwnFunds,
+    due_claims_are_withdrawable, failures_leave_nothing, lockups_are_exact, meta_is_backed,
+    near_is_conserved, own_funds_not_spent_by_users, price_never_decreases, shares_match_supply,
+    stakes_respect_caps, withdrawal_paid_exactly, Observed, OwnFunds, ACCOUNT_RECORD_COST,
 };
 use integration_tests::suite::{Driver, Snapshot, StakeMove, SystemConfig, ONE_NEAR};
 use localnet::NearToken;
@@ -152,4 +153,78 @@ fn a_stake_above_a_cap_is_reported() {
         .unwrap_err()
         .contains("network cap"));
     assert!(stakes_respect_caps(&d.sys.ledger.stake_moves).is_ok());
+}
+
+/// Invariant 8 bites: a claim whose quoted epoch has come but which the
+/// reserve does not hold is reported, and so is a withdrawal that paid
+/// anything but the exact amount.
+#[test]
+fn a_due_claim_the_reserve_cannot_pay_is_reported() {
+    let (mut d, _) = running();
+    let alice = d.sys.stakers[0].clone();
+    d.step("alice unstakes", |s| {
+        s.unstake(&alice, 100 * ONE_NEAR).assert_success();
+    });
+    for _ in 0..6 {
+        d.next_epoch();
+    }
+    let snap = d.check("alice's quoted epoch has come");
+    let due = vec![alice.id.clone()];
+    due_claims_are_withdrawable(&snap, &due).expect("the keeper collected the claim");
+    // Break it: the reserve short of the claim by one yoctoNEAR.
+    let mut bad = snap.clone();
+    let u = bad.account(&alice.id).unwrap().unstaked_balance.0;
+    bad.summary.books.reserve = u - 1;
+    let e = due_claims_are_withdrawable(&bad, &due).unwrap_err();
+    assert!(e.contains("reserve"), "{e}");
+    // Or the quote not honoured.
+    let mut late = snap.clone();
+    let epoch = late.epoch;
+    late.accounts
+        .iter_mut()
+        .find(|a| a.account_id == alice.id)
+        .unwrap()
+        .unstaked_available_epoch = epoch + 1;
+    assert!(due_claims_are_withdrawable(&late, &due).is_err());
+    // The real withdrawal pays exactly; one yoctoNEAR off is reported.
+    let out = d.step("alice withdraws", |s| s.withdraw(&alice, u));
+    let router = d.sys.router.clone();
+    withdrawal_paid_exactly(&out, &router, &alice.id, u).expect("paid exactly");
+    let e = withdrawal_paid_exactly(&out, &router, &alice.id, u + 1).unwrap_err();
+    assert!(e.contains("paid"), "{e}");
+}
+
+/// Invariant 9 bites: NEAR leaving the router's own funds in a user's
+/// step, beyond the storage of the records it created, is reported; a
+/// record's storage is allowed.
+#[test]
+fn a_user_call_spending_the_routers_own_funds_is_reported() {
+    let (mut d, before) = running();
+    let bob = d.sys.add_liquid_staker("bob", NearToken::from_near(100));
+    // A first deposit creates a record: its storage is allowed.
+    d.step("bob deposits", |s| {
+        s.deposit(&bob, ONE_NEAR).assert_success();
+    });
+    let after = d.check("after bob's deposit");
+    own_funds_not_spent_by_users(&before, &after, false).expect("a record's storage");
+    // Break it: one yoctoNEAR of the router's own funds gone in a step.
+    let router = d.sys.router.clone();
+    let balance = d.sys.net.balance(&router).as_yoctonear();
+    let mut spent = after.clone();
+    spent.router_balance = balance - 1;
+    spent.summary.own_funds.0 -= 1;
+    let e = own_funds_not_spent_by_users(&after, &spent, false).unwrap_err();
+    assert!(e.contains("spent 1"), "{e}");
+    // Storage beyond the records created (none here) is reported too, and
+    // an epoch operation's validator storage is allowed only with one.
+    let mut grown = after.clone();
+    grown.router_storage_cost += ACCOUNT_RECORD_COST;
+    grown.summary.own_funds.0 -= ACCOUNT_RECORD_COST;
+    grown.router_balance = after.router_balance;
+    let e = own_funds_not_spent_by_users(&after, &grown, false).unwrap_err();
+    assert!(e.contains("created 0 account records"), "{e}");
+    let mut validator_bytes = after.clone();
+    validator_bytes.summary.own_funds.0 -= 80 * 10_000_000_000_000_000_000;
+    assert!(own_funds_not_spent_by_users(&after, &validator_bytes, false).is_err());
+    own_funds_not_spent_by_users(&after, &validator_bytes, true).expect("an epoch op's storage");
 }

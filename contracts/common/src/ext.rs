@@ -72,10 +72,13 @@ pub const GAS_FOR_WHITELIST_CHECK: Gas = Gas::from_tgas(5);
 /// predecessor.
 #[ext_contract(ext_snear)]
 pub trait SNearRouterApi {
-    /// Mints `amount` shares to `account_id`. Payable: when the account is
-    /// not registered, [`SNEAR_REGISTRATION_DEPOSIT`] of the attached deposit
-    /// pays for its storage; whatever is not used is refunded to the router.
-    fn mint(&mut self, account_id: AccountId, amount: U128);
+    /// Mints `amount` shares to `account_id` and returns the shares minted.
+    /// Payable: when the account is not registered, the attached deposit
+    /// ([`SNEAR_REGISTRATION_DEPOSIT`]) pays for its storage; whatever is not
+    /// used is refunded to the router. With positive `registration_shares`,
+    /// a new holder pays that deposit back in shares: that many are not
+    /// minted (0: the router pays).
+    fn mint(&mut self, account_id: AccountId, amount: U128, registration_shares: U128) -> U128;
     /// Burns `amount` of `account_id`'s sNEAR; panics, changing nothing, when
     /// the balance is short.
     fn burn(&mut self, account_id: AccountId, amount: U128);

@@ -6,7 +6,7 @@ use meta_common::pool_state::accrued_reward;
 use near_sdk::json_types::U128;
 use near_sdk::{env, near, require, AccountId, NearToken, Promise};
 
-use crate::config::{MIN_FIRST_DEPOSIT, UNSTAKE_WAIT_EPOCHS};
+use crate::config::{ACCOUNT_RECORD_COST, MIN_FIRST_DEPOSIT, UNSTAKE_WAIT_EPOCHS};
 use crate::errors::*;
 use crate::events::{log_deposit, log_withdraw, Event};
 use crate::MetaPool;
@@ -41,14 +41,17 @@ impl MetaPool {
     }
 
     /// Stores the record, deleting it when empty so no storage is kept for
-    /// nothing. A new record must be payable from the router's own funds:
-    /// users' NEAR never pays the router's storage.
+    /// nothing. A new lockup record must be payable from the router's own
+    /// funds (lockups are made only by the lockup factory, so they cannot be
+    /// swarmed, and their balances must be exact); a liquid account pays for
+    /// its own record where the call creates it (`internal_deposit`,
+    /// `on_burn`).
     pub(crate) fn save_account(&mut self, account_id: &AccountId, account: Account) {
         if account.is_empty() {
             self.accounts.remove(account_id);
             return;
         }
-        if !self.accounts.contains_key(account_id) {
+        if !self.accounts.contains_key(account_id) && self.is_lockup(account_id) {
             self.require_own_funds(0);
         }
         self.accounts.insert(account_id.clone(), account);
@@ -76,16 +79,43 @@ impl MetaPool {
     /// the reserve. The availability epoch does not move: NEAR deposited by an
     /// account that is waiting on an unstake waits with it, as in the core
     /// pool.
-    pub(crate) fn internal_deposit(&mut self, account_id: &AccountId, amount: u128) {
+    ///
+    /// A liquid account's first `deposit` (`staked_at_once` false: the record
+    /// outlives the call) pays its record's storage, `ACCOUNT_RECORD_COST`,
+    /// out of the deposit: that part stays with the router's own funds and
+    /// the rest is credited. `deposit_and_stake` stakes the deposit in the
+    /// same call, so no record stays and nothing is charged.
+    pub(crate) fn internal_deposit(
+        &mut self,
+        account_id: &AccountId,
+        amount: u128,
+        staked_at_once: bool,
+    ) -> u128 {
         require!(amount > 0, ERR_ZERO_AMOUNT);
+        let new = !self.accounts.contains_key(account_id);
         require!(
-            amount >= MIN_FIRST_DEPOSIT || self.accounts.contains_key(account_id),
+            amount >= MIN_FIRST_DEPOSIT || !new,
             ERR_FIRST_DEPOSIT_TOO_SMALL
         );
+        let record_fee = if new && !staked_at_once && !self.is_lockup(account_id) {
+            ACCOUNT_RECORD_COST
+        } else {
+            0
+        };
+        let amount = amount - record_fee;
         let mut account = self.account(account_id);
         account.unstaked += amount;
         let unstaked = account.unstaked;
         self.books.credit_deposit(amount);
+        if record_fee > 0 {
+            Event::StoragePaid {
+                account_id,
+                amount: U128(record_fee),
+                shares: U128(0),
+                storage: "router_record",
+            }
+            .emit();
+        }
         self.save_account(account_id, account);
         log_deposit(account_id, amount, unstaked);
         Event::Deposit {
@@ -94,6 +124,7 @@ impl MetaPool {
             unstaked_balance: U128(unstaked),
         }
         .emit();
+        amount
     }
 
     /// Pays `amount` of the predecessor's unstaked balance, once available
@@ -135,28 +166,35 @@ impl MetaPool {
     /// Takes `amount` out of the claims backing an unstaked balance that is
     /// being staked again, and puts it behind the shares it now buys.
     ///
-    /// Which claim bucket pays decides whether anyone else waits longer:
-    /// - claims not yet requested (`to_unstake`) pay first, for everyone:
-    ///   the NEAR simply stays staked and nobody's availability depends on
-    ///   it (the claims it backed are then backed by what the staker leaves
-    ///   in the reserve or the earmarks);
-    /// - then an account whose balance is available draws on the reserve
-    ///   (its NEAR becomes buffered stake); "available" only means the
-    ///   epoch has come, so drawing the reserve before `to_unstake` could
-    ///   take the backing of someone else's available balance;
-    /// - then NEAR already unstaked for claims (it becomes stake in
-    ///   transit), and the reserve last.
+    /// The router does not know which claim bucket holds this account's
+    /// NEAR, so it draws the NEAR that reaches the reserve *latest* first:
+    /// claims not yet requested (`to_unstake`), then claims in unstake
+    /// calls still in flight, then earmarks (latest-unlocking validator
+    /// first), the reserve last. Whatever this account's claim was, every
+    /// other claim is then backed by NEAR that arrives no later than
+    /// before, so no one's quoted epoch slips. (Proof sketch: let D(t) be
+    /// the claims due by epoch t and M(t) the NEAR in the reserve by t, with
+    /// D(t) ≤ M(t) for all t. Removing this account's `amount`, due at t₀,
+    /// lowers D(t) for t ≥ t₀; drawing latest-first lowers M(t) for t < t₀
+    /// only once everything arriving after t is drawn, leaving
+    /// M(t) = M(∞) − amount = D(∞) − amount ≥ D(t).) An account whose
+    /// epoch has come (t₀ ≤ now) may draw the reserve before the earmarks:
+    /// for it the same argument holds with nothing earlier than t₀ left.
     ///
-    /// Claims taken by an unstake call in flight cannot be drawn on; if the
-    /// rest does not cover `amount` the call is refused.
+    /// Before in-flight claims could be drawn, a waiting account could
+    /// unstake, send its claims out with `epoch_unstake` and restake in the
+    /// same transaction, paying its stake with the reserve that backs other
+    /// accounts' available balances (tests `restake_mid_flight_*`).
     pub(crate) fn fund_stake_from_claims(&mut self, amount: u128, available: bool) {
         let b = &self.books;
         let drawable = b
             .reserve
             .saturating_add(b.to_unstake)
+            .saturating_add(b.unstake_in_flight)
             .saturating_add(b.earmarked);
         require!(drawable >= amount, ERR_FUNDS_IN_FLIGHT);
         let mut left = self.draw_to_unstake(amount);
+        left = self.books.restake_in_flight(left);
         if available {
             left = self.draw_reserve(left);
         }

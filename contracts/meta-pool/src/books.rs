@@ -32,6 +32,12 @@ pub struct Books {
     /// Shares of the seed, owned by no one; they pay the pool's dust.
     #[serde(with = "u128_string")]
     pub seed_shares: u128,
+    /// Part of `seed_shares` that repays the router's own funds: storage
+    /// users paid in staked NEAR while the buffer could not give liquid NEAR
+    /// for it (`MetaPool::take_registration`, `take_record_fee`). Sold back
+    /// to the buffer as soon as it holds NEAR (`repay_storage`).
+    #[serde(with = "u128_string")]
+    pub storage_shares: u128,
     /// Shares the router holds for lockup accounts.
     #[serde(with = "u128_string")]
     pub lockup_shares: u128,
@@ -57,6 +63,12 @@ pub struct Books {
     /// Part of the claims taken by validator unstake calls in flight.
     #[serde(with = "u128_string")]
     pub unstake_in_flight: u128,
+    /// Claims that were in flight when their owners staked them again: the
+    /// unstake calls carrying them still earmark them, so their callbacks
+    /// take this much back out of what they earmark (it becomes stake in
+    /// transit). Not a claim: outside both identities.
+    #[serde(with = "u128_string")]
+    pub restaked_in_flight: u128,
     /// NEAR unstaked at validators that is owed to the reserve.
     #[serde(with = "u128_string")]
     pub earmarked: u128,
@@ -189,6 +201,28 @@ impl Books {
         (fee, fee_shares)
     }
 
+    /// Restakes `amount` of the claims in flight (at most all of them):
+    /// they stop being claims now, and the unstake calls that carry them
+    /// earmark that much less when they land (`land_in_flight`). Returns
+    /// the part of `amount` not covered.
+    pub fn restake_in_flight(&mut self, amount: u128) -> u128 {
+        let t = amount.min(self.unstake_in_flight);
+        self.unstake_in_flight -= t;
+        self.restaked_in_flight += t;
+        amount - t
+    }
+
+    /// Settles an unstake call that carried `earmark` of claims: returns
+    /// how much of it is still owed to claims (the rest was restaked while
+    /// the call was in flight) and takes that out of the claims in flight.
+    pub fn land_in_flight(&mut self, earmark: u128) -> u128 {
+        let cut = earmark.min(self.restaked_in_flight);
+        self.restaked_in_flight -= cut;
+        let owed = earmark - cut;
+        self.unstake_in_flight = self.unstake_in_flight.saturating_sub(owed);
+        owed
+    }
+
     /// Credits a new claim (an unstake) whose NEAR is still staked.
     pub fn credit_unstaked_claim(&mut self, amount: u128) {
         self.users_unstaked += amount;
@@ -205,6 +239,37 @@ impl Books {
     pub fn pay_withdrawal(&mut self, amount: u128) {
         self.reserve -= amount;
         self.users_unstaked -= amount;
+    }
+
+    /// Books `shares` of staked NEAR as owed to the router's own funds
+    /// (held by the seed until `repay_storage`).
+    pub fn owe_storage(&mut self, shares: u128) {
+        self.seed_shares += shares;
+        self.storage_shares += shares;
+    }
+
+    /// Sells storage shares back to the buffer, as far as it holds NEAR:
+    /// their value (rounded down) leaves the books for the router's own
+    /// funds, and the shares burn. Returns the NEAR repaid.
+    pub fn repay_storage(&mut self) -> u128 {
+        if self.storage_shares == 0 || self.buffered == 0 {
+            return 0;
+        }
+        let value = self.value_of(self.storage_shares);
+        let shares = if value <= self.buffered {
+            self.storage_shares
+        } else {
+            // Rounded down: the pool keeps the dust.
+            self.pool()
+                .shares_from_amount_down(self.buffered)
+                .unwrap_or(0)
+                .min(self.storage_shares)
+        };
+        let repaid = self.remove_shares(shares);
+        self.buffered -= repaid;
+        self.storage_shares -= shares;
+        self.seed_shares -= shares;
+        repaid
     }
 
     /// Nets buffered stake against claims still staked: the buffered NEAR
@@ -366,6 +431,30 @@ mod tests {
         assert_eq!(fee_shares, 99);
         assert_eq!(b.total_staked, ONE_NEAR + 1_000);
         assert!(b.pool().price_at_least(&before));
+    }
+
+    #[test]
+    fn storage_shares_are_sold_back_to_the_buffer() {
+        let mut b = seeded();
+        b.buffered = 0; // the seed is placed
+                        // Shares in the totals (a mint's) whose NEAR is staked go to the seed.
+        b.total_staked += ONE_NEAR / 1_000;
+        b.total_shares += ONE_NEAR / 1_000;
+        b.owe_storage(ONE_NEAR / 1_000);
+        assert_eq!(b.repay_storage(), 0, "nothing buffered yet");
+        b.total_staked += 5; // rewards: the shares are worth a little more
+        b.buffered = ONE_NEAR / 2_000;
+        let before = b.pool();
+        let repaid = b.repay_storage();
+        assert!(repaid > 0 && repaid <= ONE_NEAR / 2_000);
+        assert!(b.storage_shares > 0, "the rest waits");
+        assert!(b.pool().price_at_least(&before));
+        b.buffered = ONE_NEAR;
+        let repaid = b.repay_storage();
+        assert_eq!(b.storage_shares, 0);
+        assert_eq!(b.seed_shares, ONE_NEAR);
+        assert!(repaid >= ONE_NEAR / 2_000);
+        assert!(b.shares_balance());
     }
 
     #[test]

@@ -68,22 +68,38 @@ pub const EARMARK_OVERDUE_EPOCHS: u64 = 2;
 /// counts the router's additions over this window on top of what it reads.
 pub const NETWORK_STAKE_LAG_EPOCHS: u64 = 3;
 
-/// Least liquid stake. The router pays sNEAR's registration of a new holder
-/// (1.54 mNEAR) from its own funds and cannot tell whether sNEAR knows the
-/// staker; with a floor of 0.1 NEAR the registration is at most 1.5% of
-/// any liquid stake, and a stake-unregister loop that recovers the
-/// registration needs 0.1 NEAR per cycle locked through the unstake wait.
+/// Least liquid stake. A new holder pays sNEAR's registration (1.54 mNEAR)
+/// with shares of its first mint; with a floor of 0.1 NEAR that is at most
+/// 1.5% of any liquid stake.
 pub const MIN_LIQUID_STAKE: u128 = ONE_NEAR / 10;
 
-/// Least deposit that creates an account record. The router pays the
-/// record's storage (~200 bytes, 2 mNEAR): a floor fifty times that keeps
-/// dust deposits from spending its own funds. Lockups and wallets deposit
-/// far more; an account with a record may deposit any positive amount.
+/// Least deposit that creates an account record. A liquid account pays the
+/// record's storage (`ACCOUNT_RECORD_COST`) out of it; the floor keeps dust
+/// records away. Lockups and wallets deposit far more; an account with a
+/// record may deposit any positive amount.
 pub const MIN_FIRST_DEPOSIT: u128 = ONE_NEAR / 10;
 
-/// Own funds the router must keep free before it lets storage grow (a new
-/// account record is ~200 bytes, 0.002 NEAR).
+/// Own funds the router must keep free before it lets storage grow or
+/// advances a deposit (a lockup's record, a validator, sNEAR's registration
+/// deposit, repaid by the holder).
 pub const MIN_OWN_FUNDS_FOR_GROWTH: u128 = ONE_NEAR / 100;
+
+/// Bytes one account record takes in the router's trie, for an account id
+/// of the maximum 64 characters. The records are an `IterableMap` (prefix 1
+/// byte + 1 of its own), so each is two trie entries, each with the 40 bytes
+/// the protocol adds: the key list's slot (key: prefix + u32 index; value:
+/// the id, 4 + 64) and the value (key: a 32-byte hash of prefix and id;
+/// value: the record, 4 × u128 + u64 = 72, and its u32 index). A unit test
+/// measures it with `env::storage_usage`.
+pub const ACCOUNT_RECORD_BYTES: u128 = (2 + 4) + (4 + 64) + 40 + 32 + (72 + 4) + 40;
+
+/// What a liquid account pays, once, when a call of its own creates its
+/// router record (a first `deposit`, or an `unstake` by a holder with no
+/// unstaked balance): the record's storage at 10^19 yoctoNEAR a byte
+/// (2.62 mNEAR). Taken from the NEAR the call credits, so no account can
+/// make the router's own funds pay for its storage (see ARCHITECTURE,
+/// "Who pays for the router's storage").
+pub const ACCOUNT_RECORD_COST: u128 = ACCOUNT_RECORD_BYTES * 10_000_000_000_000_000_000;
 
 /// Router parameters, each inside the hard bounds of `meta_common::actions`.
 #[near(serializers = [borsh, json])]
@@ -127,6 +143,13 @@ impl Params {
 pub fn bps_of(amount: u128, bps: u16) -> u128 {
     meta_common::shares::mul_div_down(amount, bps as u128, BPS_DENOMINATOR as u128).unwrap_or(0)
 }
+
+/// Epochs after which a validator lock whose callback never ran (its gas
+/// misestimated, say) is released by `epoch_sync`, which then reads the
+/// pool to settle the lost call. A callback runs within a few blocks of its
+/// call when it runs at all; three epochs (at least two whole epochs,
+/// ~86,000 blocks) cannot overtake one that is merely slow.
+pub const LOCK_RECOVERY_EPOCHS: u64 = 3;
 
 #[cfg(test)]
 mod tests {

@@ -25,9 +25,9 @@ pub const ERR_NOT_ENOUGH_STAKED: &str = "E_NOT_ENOUGH_STAKED: not enough staked 
 pub const ERR_STAKE_TOO_SMALL: &str =
     "E_STAKE_TOO_SMALL: the amount is worth less than one share at the current price";
 pub const ERR_LIQUID_STAKE_TOO_SMALL: &str =
-    "E_LIQUID_STAKE_TOO_SMALL: a liquid stake must be at least 0.1 NEAR (the router pays sNEAR's storage for new holders)";
+    "E_LIQUID_STAKE_TOO_SMALL: a liquid stake must be at least 0.1 NEAR (a new holder pays sNEAR's registration out of it)";
 pub const ERR_FIRST_DEPOSIT_TOO_SMALL: &str =
-    "E_FIRST_DEPOSIT_TOO_SMALL: an account's first deposit must be at least 0.1 NEAR (the router pays its record's storage)";
+    "E_FIRST_DEPOSIT_TOO_SMALL: an account's first deposit must be at least 0.1 NEAR (it pays its record's storage)";
 pub const ERR_NOT_AVAILABLE: &str =
     "E_NOT_AVAILABLE: the unstaked balance is not yet available due to the unstaking delay";
 pub const ERR_RESERVE_SHORT: &str =
@@ -54,3 +54,5 @@ pub const ERR_NOT_LOCKUP_OWNER: &str =
 pub const ERR_NOTHING_TO_CLAIM: &str = "E_NOTHING_TO_CLAIM: no governance tokens to claim";
 pub const ERR_CLAIM_DEPOSIT: &str =
     "E_CLAIM_DEPOSIT: attach at least GOVERNANCE_MINT_DEPOSIT (0.025 NEAR) for the META mint's storage";
+pub const ERR_UNSTAKE_BELOW_RECORD_COST: &str =
+    "E_UNSTAKE_BELOW_RECORD_COST: a first unstake must exceed the storage of the record it creates (ACCOUNT_RECORD_COST)";

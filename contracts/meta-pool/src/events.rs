@@ -63,6 +63,17 @@ pub enum Event<'a> {
         shares: U128,
         seed_dust: U128,
     },
+    /// A liquid account paid for storage it made the protocol hold: its
+    /// router record (`amount` NEAR, out of a first deposit or an unstake's
+    /// credit) or, with `shares`, its sNEAR registration (shares of its
+    /// first mint not minted, worth `amount`).
+    #[event_version("1.0.0")]
+    StoragePaid {
+        account_id: &'a AccountId,
+        amount: U128,
+        shares: U128,
+        storage: &'a str,
+    },
     /// A liquid unstake's sNEAR burn sent.
     #[event_version("1.0.0")]
     BurnAttempt {
@@ -203,6 +214,34 @@ pub enum Event<'a> {
         lockup_account_id: &'a AccountId,
         owner_id: &'a AccountId,
         amount: U128,
+    },
+    /// A validator lock older than `LOCK_RECOVERY_EPOCHS` (its callback
+    /// never ran) was released by `epoch_sync`; the sync's reading settles
+    /// the call (`lost_call_settled`).
+    #[event_version("1.0.0")]
+    LockRecovered {
+        validator_id: &'a AccountId,
+        op: EpochOp,
+        locked_epoch: u64,
+        amount: U128,
+        earmark: U128,
+    },
+    /// A released call settled by a fresh reading of the pool: booked as
+    /// its callback would have (`landed`) or rolled back.
+    #[event_version("1.0.0")]
+    LostCallSettled {
+        validator_id: &'a AccountId,
+        op: EpochOp,
+        amount: U128,
+        landed: bool,
+    },
+    /// A callback arrived for a lock that is gone or newer (released by
+    /// recovery): ignored, so nothing is booked twice.
+    #[event_version("1.0.0")]
+    StaleCallbackIgnored {
+        validator_id: &'a AccountId,
+        op: EpochOp,
+        epoch: u64,
     },
 }
 

@@ -20,7 +20,7 @@ use near_sdk::{
     env, ext_contract, near, require, AccountId, Promise, PromiseError, PromiseOrValue,
 };
 
-use crate::config::MIN_LIQUID_STAKE;
+use crate::config::{ACCOUNT_RECORD_COST, MIN_LIQUID_STAKE};
 use crate::epoch::{landed, RawResult};
 use crate::errors::*;
 use crate::events::{log_stake, log_unstake, Event, ShareLine};
@@ -37,6 +37,13 @@ pub trait FtBalance {
 impl MetaPool {
     /// Callback of a liquid stake's mint. Private; never panics. Returns the
     /// sNEAR minted, or 0 after rolling back.
+    ///
+    /// When sNEAR registered the holder, it minted `registration_shares`
+    /// fewer shares (the new holder pays its registration with them, see
+    /// `liquid_mint`): their NEAR leaves the stake for the router's own
+    /// funds, which advanced the deposit, out of the buffer where this
+    /// stake's NEAR still waits; should the keeper have placed it already,
+    /// the shares go to the seed instead (the protocol's own stake).
     #[private]
     pub fn on_mint(
         &mut self,
@@ -52,7 +59,26 @@ impl MetaPool {
         b.mint_in_flight_shares = b.mint_in_flight_shares.saturating_sub(shares.0);
         let mut account = self.account(&account_id);
         if landed(&result) {
-            self.books.snear_supply = self.books.snear_supply.saturating_add(shares.0);
+            // A reply that is not the amount minted (only a broken sNEAR
+            // could send one) counts as the whole mint.
+            let minted = result
+                .ok()
+                .and_then(|raw| near_sdk::serde_json::from_slice::<U128>(&raw.0).ok())
+                .map_or(shares.0, |m| m.0.min(shares.0));
+            let registration = shares.0 - minted;
+            self.books.snear_supply = self.books.snear_supply.saturating_add(minted);
+            let paid = self.take_registration(registration);
+            if registration > 0 {
+                Event::StoragePaid {
+                    account_id: &account_id,
+                    amount: U128(paid),
+                    shares: U128(registration),
+                    storage: "snear_registration",
+                }
+                .emit();
+            }
+            let amount = U128(amount.0.saturating_sub(paid));
+            let shares = U128(minted);
             log_stake(&ShareLine {
                 account_id: &account_id,
                 amount: amount.0,
@@ -111,6 +137,13 @@ impl MetaPool {
         if balance == 0 || balance > self.books.snear_supply {
             return PromiseOrValue::Value(U128(0));
         }
+        // Dust that could not even pay the record it would create stays
+        // sNEAR (it can still be sent or sold).
+        if !self.accounts.contains_key(&account_id)
+            && self.books.value_of(balance) <= ACCOUNT_RECORD_COST
+        {
+            return PromiseOrValue::Value(U128(0));
+        }
         self.start_burn(account_id, balance).into()
     }
 
@@ -137,9 +170,27 @@ impl MetaPool {
             return U128(0);
         }
         self.books.snear_supply = self.books.snear_supply.saturating_sub(shares.0);
-        let credit = self.books.remove_shares(shares.0);
+        let value = self.books.remove_shares(shares.0);
+        // A holder without a record pays for the one this unstake creates.
+        let record_fee = if self.accounts.contains_key(&account_id) {
+            0
+        } else {
+            self.take_record_fee(value)
+        };
+        if record_fee > 0 {
+            Event::StoragePaid {
+                account_id: &account_id,
+                amount: U128(record_fee),
+                shares: U128(0),
+                storage: "router_record",
+            }
+            .emit();
+        }
+        let credit = value - record_fee;
         let mut account = self.account(&account_id);
-        self.credit_claim(&mut account, credit);
+        if credit > 0 {
+            self.credit_claim(&mut account, credit);
+        }
         let available_epoch = account.available_epoch;
         log_unstake(&ShareLine {
             account_id: &account_id,
@@ -165,7 +216,9 @@ impl MetaPool {
 
 impl MetaPool {
     /// Sends the mint for a liquid stake already in the totals. The router's
-    /// own funds pay sNEAR's registration deposit (refunded when unused).
+    /// own funds advance sNEAR's registration deposit (refunded when the
+    /// holder is registered); a new holder pays it back with the shares
+    /// worth it (rounded up), which sNEAR then does not mint (`on_mint`).
     pub(crate) fn liquid_mint(
         &mut self,
         account_id: AccountId,
@@ -174,6 +227,11 @@ impl MetaPool {
     ) -> Promise {
         require!(amount >= MIN_LIQUID_STAKE, ERR_LIQUID_STAKE_TOO_SMALL);
         self.require_own_funds(SNEAR_REGISTRATION_DEPOSIT.as_yoctonear());
+        let registration = self
+            .books
+            .shares_for_unstake(SNEAR_REGISTRATION_DEPOSIT.as_yoctonear())
+            .filter(|&r| r < shares)
+            .unwrap_or_else(|| env::panic_str(ERR_LIQUID_STAKE_TOO_SMALL));
         self.books.mint_in_flight_shares += shares;
         Event::MintAttempt {
             account_id: &account_id,
@@ -181,18 +239,28 @@ impl MetaPool {
             shares: U128(shares),
         }
         .emit();
-        self.snear_mint(&account_id, shares, SNEAR_REGISTRATION_DEPOSIT)
-            .then(
-                Self::ext(env::current_account_id())
-                    .with_static_gas(GAS_ON_MINT)
-                    .on_mint(account_id, U128(amount), U128(shares)),
-            )
+        self.snear_mint(
+            &account_id,
+            shares,
+            SNEAR_REGISTRATION_DEPOSIT,
+            registration,
+        )
+        .then(
+            Self::ext(env::current_account_id())
+                .with_static_gas(GAS_ON_MINT)
+                .on_mint(account_id, U128(amount), U128(shares)),
+        )
     }
 
-    /// Starts a liquid unstake of `amount`: burns the shares it costs.
+    /// Starts a liquid unstake of `amount`: burns the shares it costs. A
+    /// holder without a record must unstake more than the record costs
+    /// (`on_burn` takes it from the credit).
     pub(crate) fn liquid_unstake(&mut self, account_id: AccountId, amount: u128) -> Promise {
         require!(amount > 0, ERR_ZERO_AMOUNT);
-        self.require_record_payable(&account_id);
+        require!(
+            amount > ACCOUNT_RECORD_COST || self.accounts.contains_key(&account_id),
+            ERR_UNSTAKE_BELOW_RECORD_COST
+        );
         let shares = self
             .books
             .shares_for_unstake(amount)
@@ -206,7 +274,6 @@ impl MetaPool {
 
     /// Starts a liquid `unstake_all`: reads the sNEAR balance first.
     pub(crate) fn liquid_unstake_all(&mut self, account_id: AccountId) -> Promise {
-        self.require_record_payable(&account_id);
         ext_ft_balance::ext(self.snear_account_id.clone())
             .with_static_gas(GAS_FOR_FT_BALANCE_OF)
             .ft_balance_of(account_id.clone())
@@ -217,13 +284,48 @@ impl MetaPool {
             )
     }
 
-    /// The burn's callback creates the holder's record (its unstaked
-    /// balance) without checks, since callbacks must not panic: refuse the
-    /// unstake up front when the router could not pay for that record.
-    fn require_record_payable(&self, account_id: &AccountId) {
-        if !self.accounts.contains_key(account_id) {
-            self.require_own_funds(0);
+    /// Takes the NEAR of `shares` a new holder left unminted for its sNEAR
+    /// registration out of the stake, for the router's own funds that
+    /// advanced the deposit; returns what they were worth. The NEAR comes
+    /// from the buffer; what the buffer cannot give (the keeper placed this
+    /// stake meanwhile) stays staked as seed shares, owned by the protocol.
+    fn take_registration(&mut self, shares: u128) -> u128 {
+        if shares == 0 {
+            return 0;
         }
+        let value = self.books.value_of(shares);
+        if self.books.buffered >= value {
+            self.books.remove_shares(shares);
+            self.books.buffered -= value;
+        } else {
+            self.books.owe_storage(shares);
+        }
+        value
+    }
+
+    /// Takes the storage of the record an unstake creates, at most
+    /// `ACCOUNT_RECORD_COST`, out of the unstaked `value` (already out of the
+    /// stake). The NEAR is still staked; the buffer hands the same amount of
+    /// liquid NEAR to the router's own funds in exchange (the staked NEAR
+    /// then backs the buffer's shares), so the own funds that hold the
+    /// record are repaid at once. What the buffer cannot give stays staked
+    /// as storage shares until the buffer buys them back. Returns the fee.
+    fn take_record_fee(&mut self, value: u128) -> u128 {
+        let fee = value.min(ACCOUNT_RECORD_COST);
+        let from_buffer = fee.min(self.books.buffered);
+        self.books.buffered -= from_buffer;
+        let rest = fee - from_buffer;
+        if rest > 0 {
+            // Shares rounded down at the price of the moment; a rest too
+            // small for one share stays with every holder.
+            match self.books.add_stake(rest) {
+                Ok(seed) => self.books.owe_storage(seed),
+                Err(_) => {
+                    self.books.total_staked = self.books.total_staked.saturating_add(rest);
+                }
+            }
+        }
+        fee
     }
 
     fn start_burn(&mut self, account_id: AccountId, shares: u128) -> Promise {

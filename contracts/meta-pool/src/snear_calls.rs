@@ -30,6 +30,15 @@ struct AmountArgs<'a> {
     amount: U128,
 }
 
+/// Arguments of `mint`.
+#[derive(Serialize)]
+#[serde(crate = "near_sdk::serde")]
+struct MintArgs<'a> {
+    account_id: &'a AccountId,
+    amount: U128,
+    registration_shares: U128,
+}
+
 /// Arguments of `update_pool_state`.
 #[derive(Serialize)]
 #[serde(crate = "near_sdk::serde")]
@@ -38,19 +47,22 @@ struct StateArgs {
 }
 
 impl MetaPool {
-    /// `[update_pool_state, mint(account_id, shares)]` on sNEAR, the mint
-    /// carrying `deposit` (sNEAR's registration of a new holder).
+    /// `[update_pool_state, mint(account_id, shares, registration_shares)]`
+    /// on sNEAR, the mint carrying `deposit` (sNEAR's registration of a new
+    /// holder, paid back with `registration_shares` when positive).
     pub(crate) fn snear_mint(
         &self,
         account_id: &AccountId,
         shares: u128,
         deposit: NearToken,
+        registration_shares: u128,
     ) -> Promise {
         self.snear_with_state().function_call(
             "mint".to_string(),
-            args(&AmountArgs {
+            args(&MintArgs {
                 account_id,
                 amount: U128(shares),
+                registration_shares: U128(registration_shares),
             }),
             deposit,
             GAS_FOR_SNEAR_MINT_BURN,

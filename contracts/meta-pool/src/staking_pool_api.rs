@@ -19,15 +19,16 @@ use crate::{MetaPool, MetaPoolExt};
 impl MetaPool {
     /// Credits the attached NEAR to the caller's unstaked balance held by
     /// the router (withdrawable at once unless an unstake of the caller is
-    /// still waiting).
+    /// still waiting). A liquid account without a record pays the record's
+    /// storage (`ACCOUNT_RECORD_COST`, 1.81 mNEAR) out of this deposit, once.
     ///
-    /// Anyone; payable (positive deposit). Gas: bookkeeping only, well within
+    /// Anyone; payable (positive deposit; 0.1 NEAR at least for a first one). Gas: bookkeeping only, well within
     /// 40 Tgas. Logs the core pool's deposit line; emits `deposit`.
     #[payable]
     pub fn deposit(&mut self) {
         self.advance_index();
         let account_id = env::predecessor_account_id();
-        self.internal_deposit(&account_id, env::attached_deposit().as_yoctonear());
+        self.internal_deposit(&account_id, env::attached_deposit().as_yoctonear(), false);
     }
 
     /// Deposits the attached NEAR and stakes all of it.
@@ -47,7 +48,7 @@ impl MetaPool {
         if !self.is_lockup(&account_id) {
             Self::require_gas(GAS_LIQUID_STAKE);
         }
-        self.internal_deposit(&account_id, amount);
+        self.internal_deposit(&account_id, amount, true);
         self.internal_stake(account_id, amount)
     }
 

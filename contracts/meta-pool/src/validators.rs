@@ -2,7 +2,7 @@
 
 use near_sdk::{near, AccountId};
 
-use crate::config::NETWORK_STAKE_LAG_EPOCHS;
+use crate::config::{LOCK_RECOVERY_EPOCHS, NETWORK_STAKE_LAG_EPOCHS};
 
 /// What governance has decided for a validator.
 #[near(serializers = [borsh, json])]
@@ -27,6 +27,20 @@ pub enum EpochOp {
     Unstake,
     Withdraw,
     Rebalance,
+}
+
+/// A validator call whose callback never ran: what its lock recorded, kept
+/// after the lock is released until a fresh reading of the pool shows
+/// whether the call took effect there (`epoch_sync`'s lock recovery).
+#[near(serializers = [borsh])]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LostCall {
+    pub op: EpochOp,
+    /// Epoch the call was made (and its lock taken).
+    pub epoch: u64,
+    pub amount: u128,
+    /// Claims the call carried (unstakes only).
+    pub earmark: u128,
 }
 
 /// A validator pool as the router last saw it.
@@ -71,6 +85,22 @@ pub struct Validator {
     /// record and the caps cannot be checked against it. The validator takes
     /// no new stake that epoch; unstakes and withdrawals go on.
     pub stale_epoch: Option<u64>,
+    /// Epoch the current lock was taken: a late callback is recognised by
+    /// it (its lock is gone or newer), and a lock older than
+    /// `LOCK_RECOVERY_EPOCHS` is released by the sync.
+    pub lock_epoch: u64,
+    /// What the call holding the lock moved in the books: its amount and
+    /// the claims it carries (unstakes), to roll back if its callback
+    /// never runs.
+    pub lock_amount: u128,
+    pub lock_earmark: u128,
+    /// A call released by lock recovery, settled by the next reading.
+    pub lost_call: Option<LostCall>,
+    /// Epoch whose sync refused the reading's growth (above the per-epoch
+    /// bound: a donation to the pool, say) but found the router's booked
+    /// unstaked NEAR there: withdrawals go on that epoch, so a donation
+    /// delays no claim.
+    pub withdraw_checked_epoch: Option<u64>,
 }
 
 impl Validator {
@@ -90,12 +120,30 @@ impl Validator {
             recent_stake: Vec::new(),
             network_stake: 0,
             stale_epoch: None,
+            lock_epoch: 0,
+            lock_amount: 0,
+            lock_earmark: 0,
+            lost_call: None,
+            withdraw_checked_epoch: None,
         }
     }
 
-    /// Holds nothing at the pool and has no call in flight: safe to remove.
+    /// Holds nothing at the pool and has no call in flight or unsettled:
+    /// safe to remove.
     pub fn is_empty(&self) -> bool {
-        self.staked == 0 && self.unstaked == 0 && self.lock.is_none()
+        self.staked == 0 && self.unstaked == 0 && self.lock.is_none() && self.lost_call.is_none()
+    }
+
+    /// Whether the lock is old enough that its callback can no longer run
+    /// (see `LOCK_RECOVERY_EPOCHS`).
+    pub fn lock_is_stale(&self, now: u64) -> bool {
+        self.lock.is_some() && self.lock_epoch.saturating_add(LOCK_RECOVERY_EPOCHS) <= now
+    }
+
+    /// Free for a withdrawal this epoch: usable, or its reading this epoch
+    /// was refused for growth but confirmed the unstaked NEAR booked there.
+    pub fn is_collectable(&self, now: u64) -> bool {
+        self.is_usable(now) || (self.lock.is_none() && self.withdraw_checked_epoch == Some(now))
     }
 
     /// Free to act on this epoch: unlocked, synced this epoch, not failed.
@@ -182,12 +230,43 @@ mod tests {
     }
 
     #[test]
+    fn locks_go_stale_after_the_recovery_window() {
+        let mut x = v();
+        assert!(!x.lock_is_stale(100), "no lock");
+        x.lock = Some(EpochOp::Stake);
+        x.lock_epoch = 10;
+        assert!(!x.lock_is_stale(10 + LOCK_RECOVERY_EPOCHS - 1));
+        assert!(x.lock_is_stale(10 + LOCK_RECOVERY_EPOCHS));
+    }
+
+    #[test]
+    fn a_checked_refused_reading_allows_withdrawals_only_that_epoch() {
+        let mut x = v();
+        x.failed_epoch = Some(7);
+        x.synced_epoch = Some(6);
+        assert!(!x.is_collectable(7));
+        x.withdraw_checked_epoch = Some(7);
+        assert!(x.is_collectable(7) && !x.is_usable(7));
+        assert!(!x.is_collectable(8));
+        x.lock = Some(EpochOp::Withdraw);
+        assert!(!x.is_collectable(7), "not while locked");
+    }
+
+    #[test]
     fn emptiness_counts_locks() {
         let mut x = v();
         assert!(x.is_empty());
         x.lock = Some(EpochOp::Sync);
         assert!(!x.is_empty());
         x.lock = None;
+        x.lost_call = Some(LostCall {
+            op: EpochOp::Stake,
+            epoch: 1,
+            amount: 1,
+            earmark: 0,
+        });
+        assert!(!x.is_empty(), "an unsettled call");
+        x.lost_call = None;
         x.unstaked = 1;
         assert!(!x.is_empty());
     }

@@ -282,7 +282,10 @@ fn liquid_stake_mints_and_unstake_burns_through_snear() {
     let out = n.call(&alice, "deposit_and_stake", json!({}), 10 * YOCTO, 100);
     out.assert_success();
     let minted: String = out.json().unwrap();
-    assert_eq!(minted, (10 * YOCTO).to_string());
+    // A new holder pays sNEAR's registration with the shares it is worth
+    // (price 1 here): it gets the rest.
+    let registration = meta_common::ext::SNEAR_REGISTRATION_DEPOSIT.as_yoctonear();
+    assert_eq!(minted, (10 * YOCTO - registration).to_string());
     let snear = n.snear.clone();
     let held: String = n
         .net
@@ -293,7 +296,12 @@ fn liquid_stake_mints_and_unstake_burns_through_snear() {
     let out = n.call(&alice, "unstake_all", json!({}), 0, 100);
     out.assert_success();
     let credited: String = out.json().unwrap();
-    assert_eq!(credited, (10 * YOCTO).to_string());
+    // Alice has no unstaked balance: her unstake pays the router record it
+    // creates.
+    assert_eq!(
+        credited,
+        (10 * YOCTO - registration - meta_pool::config::ACCOUNT_RECORD_COST).to_string()
+    );
     let held: String = n
         .net
         .view(&snear, "ft_balance_of", json!({"account_id": alice}))

@@ -30,3 +30,5 @@ pub const ERR_INDEX_BACKWARDS: &str =
     "E_INDEX_BACKWARDS: the reward index may not be lower than the one already pushed";
 pub const ERR_STALE_EPOCH: &str =
     "E_STALE_EPOCH: the pool state is older than the one already pushed";
+pub const ERR_REGISTRATION_EXCEEDS_MINT: &str =
+    "E_REGISTRATION_EXCEEDS_MINT: the registration would take the whole mint";

@@ -13,21 +13,32 @@ use crate::{SNear, SNearExt};
 
 #[near]
 impl SNear {
-    /// Mints `amount` sNEAR to `account_id`, after settling its accrual.
-    /// An unregistered account is registered first, paid from the attached
-    /// deposit (`storage_balance_bounds().min`; the router attaches
-    /// `SNEAR_REGISTRATION_DEPOSIT`); whatever the registration does not use
-    /// is refunded to the router. The record remembers that the router paid:
-    /// unregistering returns that deposit to the router, never to the holder.
-    /// Fails, changing nothing, when a needed registration is not covered.
+    /// Mints `amount` sNEAR to `account_id`, after settling its accrual, and
+    /// returns the sNEAR minted.
+    ///
+    /// An unregistered account is registered first, its storage paid from
+    /// the attached deposit (`storage_balance_bounds().min`; the router
+    /// attaches `SNEAR_REGISTRATION_DEPOSIT`); whatever the registration
+    /// does not use is refunded to the router. Who pays in the end:
+    /// - with positive `registration_shares` (a liquid stake), the new holder: that
+    ///   many of the `amount` shares are not minted (the router keeps their
+    ///   NEAR in exchange for the deposit it advanced), so the record is the
+    ///   holder's and unregistering refunds the holder; an account already
+    ///   registered gets all `amount`;
+    /// - with 0 (the treasury's fee shares), the router: the record
+    ///   remembers it, and unregistering returns the deposit to the router.
+    ///
+    /// Fails, changing nothing, when a needed registration is not covered or
+    /// `registration_shares` is not below `amount`.
     ///
     /// Router only. Gas: within `GAS_FOR_SNEAR_MINT_BURN`. Emits `ft_mint`.
     #[payable]
-    pub fn mint(&mut self, account_id: AccountId, amount: U128) {
+    pub fn mint(&mut self, account_id: AccountId, amount: U128, registration_shares: U128) -> U128 {
         self.assert_router();
         crate::faults::check("mint");
         require!(amount.0 > 0, ERR_ZERO_AMOUNT);
         let mut unused = env::attached_deposit();
+        let mut minted = amount.0;
         let index = self.reward_index();
         let mut holder = match holder::load(&account_id) {
             Some(mut holder) => {
@@ -38,19 +49,28 @@ impl SNear {
                 let cost = Self::holder_storage_cost();
                 require!(unused >= cost, ERR_STORAGE_DEPOSIT);
                 unused = unused.saturating_sub(cost);
-                Holder::paid_by_router(index)
+                if registration_shares.0 > 0 {
+                    require!(
+                        registration_shares.0 < amount.0,
+                        ERR_REGISTRATION_EXCEEDS_MINT
+                    );
+                    minted -= registration_shares.0;
+                    Holder::new(index)
+                } else {
+                    Holder::paid_by_router(index)
+                }
             }
         };
         self.total_supply = self
             .total_supply
-            .checked_add(amount.0)
+            .checked_add(minted)
             .unwrap_or_else(|| env::panic_str(ERR_BALANCE_OVERFLOW));
         // Cannot overflow: a balance is part of the supply checked above.
-        holder.balance += amount.0;
+        holder.balance += minted;
         holder::save(&account_id, &holder);
         FtMint {
             owner_id: &account_id,
-            amount,
+            amount: U128(minted),
             memo: None,
         }
         .emit();
@@ -59,6 +79,7 @@ impl SNear {
                 .transfer(unused)
                 .detach();
         }
+        U128(minted)
     }
 
     /// Burns `amount` of `account_id`'s sNEAR, after settling its accrual.

@@ -75,7 +75,9 @@ impl Net {
     fn mint(&mut self, to: &AccountId, amount: u128) -> ExecutionOutcome {
         self.net
             .call(&self.router, &self.snear, "mint")
-            .args_json(json!({"account_id": to, "amount": amount.to_string()}))
+            .args_json(
+                json!({"account_id": to, "amount": amount.to_string(), "registration_shares": "0"}),
+            )
             .deposit(SNEAR_REGISTRATION_DEPOSIT)
             .transact()
     }
@@ -529,7 +531,7 @@ fn fault_switches_exist_only_in_the_test_build_and_fail_like_a_refusal() {
     let mint = |n: &mut Net, amount: u128| {
         n.net
             .call(&n.router, &faulty, "mint")
-            .args_json(json!({"account_id": n.alice, "amount": amount.to_string()}))
+            .args_json(json!({"account_id": n.alice, "amount": amount.to_string(), "registration_shares": "0"}))
             .deposit(SNEAR_REGISTRATION_DEPOSIT)
             .transact()
     };

@@ -249,7 +249,7 @@ impl World {
         let now = self.d.checker.last().map_or(before, |s| {
             let b = &s.summary.books;
             SharePool::new(b.total_staked, b.total_shares)
-                .amount_from_shares_down(b.seed_shares)
+                .amount_from_shares_down(b.seed_shares - b.storage_shares)
                 .unwrap_or(0)
         });
         let dust = 10 * SYNC_LOSS_TOLERANCE;

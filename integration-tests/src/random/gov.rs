@@ -342,7 +342,11 @@ impl World {
                     s.id.clone(),
                     snear,
                     "mint",
-                    json!({"account_id": s.id, "amount": ONE_NEAR.to_string()}),
+                    json!({
+                        "account_id": s.id,
+                        "amount": ONE_NEAR.to_string(),
+                        "registration_shares": "0"
+                    }),
                     Expect::refused("E_NOT_ROUTER"),
                 ),
                 5 => (

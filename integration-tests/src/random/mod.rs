@@ -31,6 +31,7 @@
 //! step with its label, what broke, the last steps, and the command that
 //! replays it.
 
+mod attack;
 mod chain;
 mod faults;
 mod gov;
@@ -296,7 +297,14 @@ impl World {
     pub fn apply(&mut self, op: &Op) -> Result<(), Fail> {
         let mut r = Rng::new(op.seed);
         let r = &mut r;
-        match op.kind {
+        self.user_op = op.kind.is_user_call();
+        let done = self.apply_kind(op.kind, r);
+        self.user_op = false;
+        done
+    }
+
+    fn apply_kind(&mut self, kind: OpKind, r: &mut Rng) -> Result<(), Fail> {
+        match kind {
             OpKind::SnearFault => self.op_snear_fault(r),
             OpKind::Deposit => self.op_deposit(r),
             OpKind::DepositAndStake => self.op_deposit_and_stake(r),
@@ -329,6 +337,12 @@ impl World {
             OpKind::Vote => self.op_vote(r),
             OpKind::Queue => self.op_queue(r),
             OpKind::Execute => self.op_execute(r),
+            OpKind::BatchAttack => self.op_batch_attack(r),
+            OpKind::RestakeClaim => self.op_restake_claim(r),
+            OpKind::DonatePool => self.op_donate_pool(r),
+            OpKind::DonateRouter => self.op_donate_router(r),
+            OpKind::ThrowawayBurst => self.op_throwaway_burst(r),
+            OpKind::TransferMidBurn => self.op_transfer_mid_burn(r),
         }
     }
 }

@@ -53,10 +53,23 @@ pub enum OpKind {
     // sNEAR's test build refuses one kind of the router's calls for one
     // operation. Last, so that with weight 0 it changes no draw.
     SnearFault,
+    // What an attacker does (appended so that earlier seeds' draws change
+    // as little as possible): one transaction mixing a user's call and an
+    // epoch operation, in either order; a restake while the claim is in
+    // the backlog, in flight, earmarked or in the reserve; donations to a
+    // pool and to the router; a burst of throwaway accounts at the least
+    // liquid stake; an sNEAR transfer while the router's burn callback is
+    // held.
+    BatchAttack,
+    RestakeClaim,
+    DonatePool,
+    DonateRouter,
+    ThrowawayBurst,
+    TransferMidBurn,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 32] = [
+    pub const ALL: [OpKind; 38] = [
         OpKind::Deposit,
         OpKind::DepositAndStake,
         OpKind::Stake,
@@ -89,7 +102,40 @@ impl OpKind {
         OpKind::Queue,
         OpKind::Execute,
         OpKind::SnearFault,
+        OpKind::BatchAttack,
+        OpKind::RestakeClaim,
+        OpKind::DonatePool,
+        OpKind::DonateRouter,
+        OpKind::ThrowawayBurst,
+        OpKind::TransferMidBurn,
     ];
+
+    /// Operations by a user (not the keeper, governance, the chain or a
+    /// fault switch): their steps are held to invariant 9.
+    pub fn is_user_call(self) -> bool {
+        use OpKind::*;
+        matches!(
+            self,
+            Deposit
+                | DepositAndStake
+                | Stake
+                | StakeAll
+                | Unstake
+                | UnstakeAll
+                | Withdraw
+                | WithdrawAll
+                | SnearTransfer
+                | ClaimMeta
+                | SnearUnregister
+                | NewStaker
+                | BatchAttack
+                | RestakeClaim
+                | DonatePool
+                | DonateRouter
+                | ThrowawayBurst
+                | TransferMidBurn
+        )
+    }
 }
 
 /// One operation of a run.
@@ -158,6 +204,12 @@ impl Mix {
             (Queue, if dao { 6 } else { 0 }),
             (Execute, if dao { 6 } else { 0 }),
             (SnearFault, if snear_faults { 1 } else { 0 }),
+            (BatchAttack, 4),
+            (RestakeClaim, 3),
+            (DonatePool, 1),
+            (DonateRouter, 1),
+            (ThrowawayBurst, 1),
+            (TransferMidBurn, 2),
         ];
         let boost = |w: &mut Vec<(OpKind, u32)>, kinds: &[OpKind], factor: u32| {
             for (k, x) in w.iter_mut() {
@@ -170,7 +222,14 @@ impl Mix {
             MixFlavor::Balanced => {}
             MixFlavor::Faulty => boost(
                 &mut w,
-                &[FaultOn, FaultOff, AcrossEpoch, Interleave, SnearFault],
+                &[
+                    FaultOn,
+                    FaultOff,
+                    AcrossEpoch,
+                    Interleave,
+                    SnearFault,
+                    TransferMidBurn,
+                ],
                 3,
             ),
             MixFlavor::Governed => boost(
@@ -178,8 +237,19 @@ impl Mix {
                 &[OwnerAction, WhitelistToggle, Propose, Vote, Queue, Execute],
                 3,
             ),
-            MixFlavor::LazyKeeper => boost(&mut w, &[SkipEpochs, PartialKeeper], 5),
-            MixFlavor::Exits => boost(&mut w, &[Unstake, UnstakeAll, Withdraw, WithdrawAll], 2),
+            MixFlavor::LazyKeeper => boost(&mut w, &[SkipEpochs, PartialKeeper, BatchAttack], 5),
+            MixFlavor::Exits => boost(
+                &mut w,
+                &[
+                    Unstake,
+                    UnstakeAll,
+                    Withdraw,
+                    WithdrawAll,
+                    RestakeClaim,
+                    BatchAttack,
+                ],
+                2,
+            ),
         }
         if dao {
             // A proposal lives ~17 epochs: give time more weight; claims

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use localnet::AccountId;
 
-use super::world::{Done, Fail, World};
+use super::outcome::Expect;
+use super::world::{fmt_near, Done, World};
+use crate::invariants::{due_claims_are_withdrawable, withdrawal_paid_exactly};
 
 #[derive(Clone, Debug, Default)]
 pub struct PromiseTracker {
@@ -47,7 +49,11 @@ impl PromiseTracker {
 
 impl World {
     /// After a keeper round: every pending unstake whose quote has come is
-    /// checked once — available if its wait was clean, excused otherwise.
+    /// checked once — excused if its wait was not clean; otherwise
+    /// invariant 8: the reserve holds all of those claims together
+    /// (`due_claims_are_withdrawable`), `is_account_unstaked_balance_available`
+    /// says so, and each account withdraws its whole unstaked balance with a
+    /// real `withdraw`, paid exactly (`withdrawal_paid_exactly`).
     pub fn check_promises(&mut self) -> Done {
         let now = self.epoch();
         let pending: Vec<(AccountId, (u64, u64))> = self
@@ -56,6 +62,7 @@ impl World {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
+        let mut due = Vec::new();
         for (id, (e, q)) in pending {
             let a = self.details(&id);
             if a.unstaked_balance.0 == 0 {
@@ -74,15 +81,58 @@ impl World {
                 continue;
             }
             self.stats.promises_checked += 1;
+            due.push((id, e, q));
+        }
+        if due.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<AccountId> = due.iter().map(|(id, ..)| id.clone()).collect();
+        let snap = self.d.sys.snapshot();
+        if let Err(detail) = due_claims_are_withdrawable(&snap, &ids) {
+            return Err(self.violation(8, "due_claims_are_withdrawable", detail));
+        }
+        for (id, e, q) in due {
+            let a = self.details(&id);
+            let u = a.unstaked_balance.0;
             if !self.d.sys.core_views(&id).available {
                 let b = self.books();
-                return Err(Fail::Expectation(format!(
-                    "unstake promise: {id} unstaked in epoch {e}, quoted {q}, cannot withdraw its {} \
-                     in epoch {now} after clean keeper rounds (reserve {}, earmarked {}, \
-                     to_unstake {})",
-                    a.unstaked_balance.0, b.reserve, b.earmarked, b.to_unstake
-                )));
+                return Err(self.violation(
+                    8,
+                    "due_claims_are_withdrawable",
+                    format!(
+                        "unstake promise: {id} unstaked in epoch {e}, quoted {q}, cannot withdraw \
+                         its {u} in epoch {now} after clean keeper rounds (reserve {}, earmarked \
+                         {}, to_unstake {})",
+                        b.reserve, b.earmarked, b.to_unstake
+                    ),
+                ));
             }
+            let Some(s) = self.stakers().into_iter().find(|s| s.id == id) else {
+                continue;
+            };
+            self.ensure_near(&s, 0);
+            let label = format!(
+                "{} withdraws its whole {} at its quoted epoch {q} (unstaked in {e})",
+                self.name(&s),
+                fmt_near(u)
+            );
+            let out = self.step(label, |sys| sys.withdraw(&s, u))?;
+            let res = self.classify_for(&s, &out);
+            self.expect("withdraw (quoted epoch)", &Expect::Ok, &res)?;
+            let router = self.d.sys.router.clone();
+            if let Err(detail) = withdrawal_paid_exactly(&out, &router, &s.id, u) {
+                return Err(self.violation(8, "withdrawal_paid_exactly", detail));
+            }
+            let left = self.details(&id).unstaked_balance.0;
+            if left != 0 {
+                return Err(self.violation(
+                    8,
+                    "withdrawal_paid_exactly",
+                    format!("{id} withdrew its whole {u} and still has {left} unstaked"),
+                ));
+            }
+            self.stats.due_withdrawals += 1;
+            self.after_lockup_change(&s);
         }
         Ok(())
     }

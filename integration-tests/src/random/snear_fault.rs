@@ -14,7 +14,7 @@
 //!
 //! Every invariant runs after each step, as for any operation.
 
-use super::outcome::{classify, Expect};
+use super::outcome::classify;
 use super::world::{fmt_near, Done, Fail, World};
 use crate::rng::Rng;
 use crate::suite::{Staker, StakerKind, ONE_NEAR};
@@ -101,11 +101,7 @@ impl World {
         let value = pool.amount_from_shares_down(bal).unwrap_or(0);
         let amount = (value / 100 * u128::from(pct)).max(1);
         let before = self.details(&s.id).unstaked_balance.0;
-        let expect = if self.has_record(&s.id) {
-            Expect::Ok
-        } else {
-            self.funds_tolerance(Expect::Ok)
-        };
+        let expect = self.liquid_unstake_expect(&s.id, amount);
         self.switch("burn", true)?;
         let label = format!(
             "{} unstakes {} of {}",

@@ -31,6 +31,15 @@ pub struct Stats {
     pub promises_excused: u64,
     pub faults_set: BTreeMap<&'static str, u64>,
     pub proposals: BTreeMap<String, u64>,
+    /// Attacks tried, by kind (`attack`): multi-action batches by their
+    /// order of calls, restakes by the state of the claim, donations,
+    /// throwaway bursts, transfers while a burn is held.
+    pub attacks: BTreeMap<String, u64>,
+    /// Claims withdrawn for real at their quoted epoch (invariant 8).
+    pub due_withdrawals: u64,
+    /// User steps whose effect on the router's own funds was checked
+    /// (invariant 9).
+    pub own_funds_checked: u64,
 }
 
 impl Stats {
@@ -49,6 +58,10 @@ impl Stats {
 
     pub fn fault(&mut self, kind: &'static str) {
         *self.faults_set.entry(kind).or_default() += 1;
+    }
+
+    pub fn attack(&mut self, what: impl Into<String>) {
+        *self.attacks.entry(what.into()).or_default() += 1;
     }
 
     pub fn proposal(&mut self, what: String) {
@@ -70,6 +83,11 @@ impl Stats {
         for (k, v) in &o.proposals {
             *self.proposals.entry(k.clone()).or_default() += v;
         }
+        for (k, v) in &o.attacks {
+            *self.attacks.entry(k.clone()).or_default() += v;
+        }
+        self.due_withdrawals += o.due_withdrawals;
+        self.own_funds_checked += o.own_funds_checked;
         self.skipped += o.skipped;
         self.steps += o.steps;
         self.transactions += o.transactions;
@@ -116,6 +134,27 @@ impl fmt::Display for Stats {
                 write!(f, " {k} {v},")?;
             }
             writeln!(f)?;
+        }
+        let total: u64 = self.attacks.values().sum();
+        writeln!(
+            f,
+            "attacks tried: {total}; {} claims withdrawn at their quoted epoch, {} user steps \
+             checked against the router's own funds",
+            self.due_withdrawals, self.own_funds_checked
+        )?;
+        let mut by_kind: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
+        for (what, n) in &self.attacks {
+            let (kind, detail) = what.split_once(": ").unwrap_or((what, ""));
+            by_kind.entry(kind).or_default().push((detail, *n));
+        }
+        for (kind, ds) in by_kind {
+            let n: u64 = ds.iter().map(|(_, n)| n).sum();
+            let list: Vec<String> = ds
+                .iter()
+                .filter(|(d, _)| !d.is_empty())
+                .map(|(d, n)| format!("{d} {n}"))
+                .collect();
+            writeln!(f, "  {kind:28} {n}: {}", list.join(", "))?;
         }
         writeln!(f, "call outcomes:")?;
         let mut by_call: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();

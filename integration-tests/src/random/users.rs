@@ -25,7 +25,7 @@ const MAX_NEW_STAKERS: usize = 12;
 
 /// How the gas a liquid call attached compares with what the router asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum GasCase {
+pub(super) enum GasCase {
     Plenty,
     /// Between the router's requirement and that plus what it burns before
     /// checking: the router may refuse.
@@ -33,7 +33,7 @@ enum GasCase {
     Short,
 }
 
-fn liquid_gas(r: &mut Rng, need: near_sdk::Gas) -> (Gas, GasCase) {
+pub(super) fn liquid_gas(r: &mut Rng, need: near_sdk::Gas) -> (Gas, GasCase) {
     let need = need.as_tgas();
     let before = GAS_BEFORE_CHECK.as_tgas();
     let tgas = match r.below(100) {
@@ -54,7 +54,7 @@ fn liquid_gas(r: &mut Rng, need: near_sdk::Gas) -> (Gas, GasCase) {
 }
 
 /// Applies the gas check the router makes first.
-fn with_gas(case: GasCase, e: Expect) -> Expect {
+pub(super) fn with_gas(case: GasCase, e: Expect) -> Expect {
     match case {
         GasCase::Short => Expect::refused("E_NOT_ENOUGH_GAS"),
         GasCase::Borderline => e.or("E_NOT_ENOUGH_GAS"),
@@ -65,7 +65,7 @@ fn with_gas(case: GasCase, e: Expect) -> Expect {
 impl World {
     /// A staker allowed by `kind_ok`; with probability `pct` one for which
     /// `good` holds, if any.
-    fn pick_staker(
+    pub(super) fn pick_staker(
         &self,
         r: &mut Rng,
         kind_ok: impl Fn(&Staker) -> bool,
@@ -139,13 +139,26 @@ impl World {
         } else if amount < MIN_FIRST_DEPOSIT && !has_record {
             Expect::refused("E_FIRST_DEPOSIT_TOO_SMALL")
         } else {
-            self.funds_tolerance(Expect::Ok)
+            self.deposit_ok(&s)
         };
+        let fee = self.record_fee(&s);
+        let unstaked_before = self.details(&s.id).unstaked_balance.0;
         let label = format!("{} deposits {}", self.name(&s), fmt_near(amount));
         self.before_deposit(&s);
         let out = self.step(label, |sys| sys.deposit(&s, amount))?;
         let res = self.classify_for(&s, &out);
         self.expect("deposit", &expect, &res)?;
+        if res.is_ok() {
+            // A liquid account's first deposit pays its record, once.
+            let credited = self.details(&s.id).unstaked_balance.0 - unstaked_before;
+            if credited != amount - fee {
+                return Err(Fail::Expectation(format!(
+                    "{}: a deposit of {amount} credited {credited}, not {} (record fee {fee})",
+                    s.id,
+                    amount - fee
+                )));
+            }
+        }
         self.after_lockup_change(&s);
         Ok(())
     }
@@ -170,7 +183,7 @@ impl World {
 
     /// Checks a stake's result beyond its expectation: a liquid stake mints
     /// sNEAR (a mint has no reason to fail here), a lockup's returns 0.
-    fn check_minted(&self, s: &Staker, res: &Res) -> Done {
+    pub(super) fn check_minted(&self, s: &Staker, res: &Res) -> Done {
         if let (Res::Ok(_), StakerKind::Liquid) = (res, s.kind) {
             if res.amount() == 0 {
                 return Err(Fail::Expectation(format!(
@@ -311,7 +324,7 @@ impl World {
 
     /// What `s` holds staked: a lockup's staked view, a liquid holder's
     /// sNEAR at the router's price.
-    fn staked_value(&self, s: &Staker) -> u128 {
+    pub(super) fn staked_value(&self, s: &Staker) -> u128 {
         if s.is_lockup() {
             self.d.sys.core_views(&s.id).staked
         } else {
@@ -390,14 +403,8 @@ impl World {
         let (gas, case) = liquid_gas(r, GAS_LIQUID_UNSTAKE);
         let shares = pool.shares_from_amount_up(amount).unwrap_or(u128::MAX);
         let burns = shares <= bal;
-        let expect = if shares > self.books().snear_supply {
-            Expect::refused("E_NOT_ENOUGH_STAKED")
-        } else if self.has_record(&s.id) {
-            Expect::Ok
-        } else {
-            self.funds_tolerance(Expect::Ok)
-        };
-        let expect = with_gas(case, expect);
+        let expect = with_gas(case, self.liquid_unstake_expect(&s.id, amount));
+        let fee = self.record_fee(s);
         let label = format!(
             "{} unstakes {} of {} ({} Tgas){}",
             self.name(s),
@@ -417,9 +424,12 @@ impl World {
         self.expect("unstake (liquid)", &expect, &res)?;
         if res.is_ok() {
             let credited = res.amount();
-            if burns && credited < amount {
+            // At least the amount (the price never falls), less the record
+            // a holder without one pays.
+            if burns && credited < amount - fee {
                 return Err(Fail::Expectation(format!(
-                    "{}: unstaking {amount} (burning {shares} of {bal} sNEAR) credited {credited}",
+                    "{}: unstaking {amount} (burning {shares} of {bal} sNEAR, record fee {fee}) \
+                     credited {credited}",
                     s.id
                 )));
             }
@@ -466,12 +476,10 @@ impl World {
         }
         let bal = self.d.sys.snear_balance(&s.id);
         let (gas, case) = liquid_gas(r, GAS_LIQUID_UNSTAKE_ALL);
-        let expect = if self.has_record(&s.id) {
-            Expect::Ok
-        } else {
-            self.funds_tolerance(Expect::Ok)
-        };
-        let expect = with_gas(case, expect);
+        let expect = with_gas(case, Expect::Ok);
+        // Dust that could not pay the record it would create stays sNEAR.
+        let fee = self.record_fee(&s);
+        let dust = fee > 0 && self.share_pool().amount_from_shares_down(bal).unwrap_or(0) <= fee;
         let id = s.id.clone();
         let label = format!("{label} ({} sNEAR, {} Tgas)", fmt_near(bal), gas.as_tgas());
         let out = self.step(label, |sys| {
@@ -481,6 +489,16 @@ impl World {
         self.expect("unstake_all (liquid)", &expect, &res)?;
         if res.is_ok() {
             let left = self.d.sys.snear_balance(&s.id);
+            if dust {
+                if left != bal || res.amount() != 0 {
+                    return Err(Fail::Expectation(format!(
+                        "{}: unstake_all of dust {bal} sNEAR credited {} and left {left}",
+                        s.id,
+                        res.amount()
+                    )));
+                }
+                return Ok(());
+            }
             if left != 0 || (bal > 0) != (res.amount() > 0) {
                 return Err(Fail::Expectation(format!(
                     "{}: unstake_all of {bal} sNEAR credited {} and left {left}",
@@ -497,7 +515,7 @@ impl World {
 
     /// The router's refusal of a withdrawal of `amount`, in its order, and
     /// whether `is_account_unstaked_balance_available` told the truth.
-    fn withdraw_expect(&self, s: &Staker, amount: u128) -> Result<Expect, Fail> {
+    pub(super) fn withdraw_expect(&self, s: &Staker, amount: u128) -> Result<Expect, Fail> {
         let a = self.details(&s.id);
         let u = a.unstaked_balance.0;
         let reserve = self.books().reserve;

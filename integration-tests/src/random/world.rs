@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use localnet::{AccountId, ExecutionOutcome, NearToken};
 use meta_common::shares::SharePool;
 use meta_pool::books::Books;
+use meta_pool::config::ACCOUNT_RECORD_COST;
 use meta_pool::views::AccountDetails;
 
 use super::faults::PoolFaults;
@@ -16,7 +17,7 @@ use super::outcome::{classify, classify_lockup, Expect, Res};
 use super::profile::{Profile, LOW_OWN_FUNDS};
 use super::promise::PromiseTracker;
 use super::stats::Stats;
-use crate::invariants::Violations;
+use crate::invariants::{own_funds_not_spent_by_users, Violation, Violations};
 use crate::keeper::KeeperError;
 use crate::suite::{Driver, Staker, StakerKind, StepError, System, ONE_NEAR};
 
@@ -104,6 +105,19 @@ pub struct World {
     pub label: String,
     /// Stakers created so far by `NewStaker`.
     pub new_stakers: usize,
+    /// Throwaway accounts created so far by `ThrowawayBurst`.
+    pub throwaways: usize,
+    /// The running operation is a user's (`OpKind::is_user_call`): each of
+    /// its steps is held to invariant 9 (the keeper's rounds inside it are
+    /// not).
+    pub user_op: bool,
+    /// The next step carries an epoch operation a user sent (a batch, a
+    /// restake with an unstake call in flight): invariant 9 lets the
+    /// validators' storage grow.
+    pub epoch_op_in_step: bool,
+    /// Invariant 9 is checked (`INVARIANT_9=0` turns it off, to look past
+    /// its failures at what else a seed finds).
+    pub check_own_funds: bool,
 }
 
 impl World {
@@ -137,6 +151,10 @@ impl World {
             op_index: None,
             label: "deploy".into(),
             new_stakers: 0,
+            throwaways: 0,
+            user_op: false,
+            epoch_op_in_step: false,
+            check_own_funds: std::env::var("INVARIANT_9").map_or(true, |v| v.trim() != "0"),
         };
         w.check_only("deploy")?;
         let p = w.profile.clone();
@@ -175,11 +193,38 @@ impl World {
         };
         self.label = label.clone();
         let seed_before = self.seed_value();
+        let epoch_ops = std::mem::take(&mut self.epoch_op_in_step);
+        let prev = if self.user_op && self.check_own_funds {
+            self.d.checker.last().cloned()
+        } else {
+            None
+        };
         let r = self.d.try_step(&label, f);
         self.note(format!("#{} {label}", self.d.steps));
         let out = r?;
         self.check_seed(seed_before)?;
+        if let (Some(prev), Some(now)) = (prev, self.d.checker.last()) {
+            self.stats.own_funds_checked += 1;
+            if let Err(detail) = own_funds_not_spent_by_users(&prev, now, epoch_ops) {
+                return Err(self.violation(9, "own_funds_not_spent_by_users", detail));
+            }
+        }
         Ok(out)
+    }
+
+    /// A broken invariant found by the run itself (8 and 9), reported like
+    /// the checker's.
+    pub fn violation(&self, invariant: u8, name: &'static str, detail: String) -> Fail {
+        Fail::Invariants(Violations {
+            step: self.label.clone(),
+            epoch: self.epoch(),
+            block: self.d.sys.net.block_height(),
+            violations: vec![Violation {
+                invariant,
+                name,
+                detail,
+            }],
+        })
     }
 
     /// The seed's value in the last snapshot checked.
@@ -187,7 +232,7 @@ impl World {
         self.d.checker.last().map_or(0, |s| {
             let b = &s.summary.books;
             SharePool::new(b.total_staked, b.total_shares)
-                .amount_from_shares_down(b.seed_shares)
+                .amount_from_shares_down(b.seed_shares - b.storage_shares)
                 .unwrap_or(0)
         })
     }
@@ -227,6 +272,46 @@ impl World {
             expect.or("E_STORAGE_RESERVE_LOW")
         } else {
             expect
+        }
+    }
+
+    /// The router's refusal, if any, of a liquid `unstake(amount)` by `id`
+    /// (after the gas check): a holder without a record must unstake more
+    /// than the record costs, and no more than the sNEAR there is. Exits
+    /// never depend on the router's own funds.
+    pub fn liquid_unstake_expect(&self, id: &AccountId, amount: u128) -> Expect {
+        let shares = self
+            .share_pool()
+            .shares_from_amount_up(amount)
+            .unwrap_or(u128::MAX);
+        if amount == 0 {
+            Expect::refused("E_ZERO_AMOUNT")
+        } else if amount <= ACCOUNT_RECORD_COST && !self.has_record(id) {
+            Expect::refused("E_UNSTAKE_BELOW_RECORD_COST")
+        } else if shares > self.books().snear_supply {
+            Expect::refused("E_NOT_ENOUGH_STAKED")
+        } else {
+            Expect::Ok
+        }
+    }
+
+    /// What a liquid account without a router record pays out of the NEAR
+    /// its call credits (first deposit, unstake): the record's storage.
+    pub fn record_fee(&self, s: &Staker) -> u128 {
+        if s.is_lockup() || self.has_record(&s.id) {
+            0
+        } else {
+            ACCOUNT_RECORD_COST
+        }
+    }
+
+    /// The expectation of a `deposit` that passed the amount checks: only
+    /// a lockup's new record needs the router's own funds.
+    pub fn deposit_ok(&self, s: &Staker) -> Expect {
+        if s.is_lockup() && !self.has_record(&s.id) {
+            self.funds_tolerance(Expect::Ok)
+        } else {
+            Expect::Ok
         }
     }
 

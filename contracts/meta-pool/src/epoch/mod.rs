@@ -34,9 +34,11 @@ use near_sdk::{env, AccountId};
 
 use crate::books::Books;
 use crate::caps::{excess, stake_room, targets, CachedNetwork, NetworkStake};
-use crate::config::{bps_of, Params, MIN_EPOCH_MOVE, NUM_EPOCHS_TO_UNLOCK, UNSTAKED_DUST};
+use crate::config::{
+    bps_of, Params, MIN_EPOCH_MOVE, NUM_EPOCHS_TO_UNLOCK, SYNC_LOSS_TOLERANCE, UNSTAKED_DUST,
+};
 use crate::events::Event;
-use crate::validators::{position, EpochOp, Validator, ValidatorState};
+use crate::validators::{position, EpochOp, LostCall, Validator, ValidatorState};
 use crate::MetaPool;
 
 /// A callback's result bytes, whatever they are. Callbacks parse them
@@ -126,8 +128,13 @@ impl<'a> Planner<'a> {
     /// Rounding dust a pool leaves unstaked (the core pool's stake charge
     /// rounds down) waits for a real withdrawal, unless it is owed to the
     /// reserve or keeps a draining validator from being removed.
+    /// A validator whose reading this epoch was refused for growth but
+    /// confirmed its unstaked NEAR is collectable too (a donation to a pool
+    /// must not hold up the claims earmarked there).
     pub fn withdraw(&self) -> Option<usize> {
-        self.usable().find(|&i| {
+        let mut collectable =
+            (0..self.list.len()).filter(|&i| self.list[i].is_collectable(self.now));
+        collectable.find(|&i| {
             let v = &self.list[i];
             v.unstaked > 0
                 && (v.unstaked > UNSTAKED_DUST
@@ -278,12 +285,16 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// The next validator to read: not synced this epoch, unlocked, not failed
-/// this epoch. Needs no targets, so the sync never builds a planner.
+/// The next validator to read: not synced this epoch, unlocked (or locked
+/// for `LOCK_RECOVERY_EPOCHS` by a call whose callback never ran: the sync
+/// releases it), not failed this epoch. Needs no targets, so the sync never
+/// builds a planner.
 pub fn next_to_sync(list: &[Validator], now: u64) -> Option<usize> {
     (0..list.len()).find(|&i| {
         let v = &list[i];
-        v.lock.is_none() && v.synced_epoch != Some(now) && v.failed_epoch != Some(now)
+        (v.lock.is_none() || v.lock_is_stale(now))
+            && v.synced_epoch != Some(now)
+            && v.failed_epoch != Some(now)
     })
 }
 
@@ -291,12 +302,16 @@ impl MetaPool {
     /// The books as the next operation will see them: after netting.
     pub(crate) fn netted_books(&self) -> Books {
         let mut b = self.books.clone();
+        b.repay_storage();
         b.net();
         b
     }
 
-    /// Nets buffered stake against claims (see `Books::net`).
+    /// Repays the own funds' storage shares from the buffer (see
+    /// `Books::repay_storage`), then nets buffered stake against claims
+    /// (see `Books::net`).
     pub(crate) fn net_now(&mut self) {
+        self.books.repay_storage();
         let m = self.books.net();
         if m > 0 {
             Event::Netted { amount: U128(m) }.emit();
@@ -353,10 +368,16 @@ impl MetaPool {
         }
     }
 
-    /// Locks validator `i` for `op` and emits the attempt.
-    pub(crate) fn lock(&mut self, i: usize, op: EpochOp, amount: u128) -> AccountId {
+    /// Locks validator `i` for `op` and emits the attempt. Records the
+    /// epoch and what the call moved in the books, so that recovery can
+    /// settle the call should its callback never run.
+    /// `earmark`: the claims an unstake call carries (0 for other calls).
+    pub(crate) fn lock(&mut self, i: usize, op: EpochOp, amount: u128, earmark: u128) -> AccountId {
         let v = &mut self.validators.get_mut()[i];
         v.lock = Some(op);
+        v.lock_epoch = env::epoch_height();
+        v.lock_amount = amount;
+        v.lock_earmark = earmark;
         Event::EpochAttempt {
             op,
             validator_id: &v.account_id,
@@ -366,13 +387,136 @@ impl MetaPool {
         v.account_id.clone()
     }
 
-    /// Unlocks the validator a callback is about; `None` if it is not in the
-    /// list (it cannot have been removed while locked).
-    pub(crate) fn unlock(&mut self, id: &AccountId) -> Option<usize> {
+    /// Unlocks the validator a callback is about, if the callback's call
+    /// (`op`, made at `epoch`) still holds its lock. `None` otherwise: the
+    /// lock was released by recovery (which settled the call) and the
+    /// validator is unlocked, locked by a newer call or removed; the caller
+    /// then books nothing (event `stale_callback_ignored`).
+    pub(crate) fn unlock(&mut self, id: &AccountId, op: EpochOp, epoch: u64) -> Option<usize> {
         let list = self.validators.get_mut();
-        let i = position(list, id)?;
-        list[i].lock = None;
-        Some(i)
+        match position(list, id) {
+            Some(i) if list[i].lock == Some(op) && list[i].lock_epoch == epoch => {
+                list[i].lock = None;
+                Some(i)
+            }
+            _ => {
+                Event::StaleCallbackIgnored {
+                    validator_id: id,
+                    op,
+                    epoch,
+                }
+                .emit();
+                None
+            }
+        }
+    }
+
+    /// Releases validator `i`'s lock when it is stale (its callback never
+    /// ran, see `LOCK_RECOVERY_EPOCHS`): what the call moved in the books
+    /// waits in `lost_call` until the reading the sync takes now shows
+    /// whether it happened at the pool. A lost sync moved nothing (and an
+    /// earlier lost call it was settling stays). Emits `lock_recovered`.
+    pub(crate) fn release_stale_lock(&mut self, i: usize) {
+        let v = &mut self.validators.get_mut()[i];
+        let Some(op) = v.lock.take() else {
+            return;
+        };
+        if op != EpochOp::Sync {
+            v.lost_call = Some(LostCall {
+                op,
+                epoch: v.lock_epoch,
+                amount: v.lock_amount,
+                earmark: v.lock_earmark,
+            });
+        }
+        Event::LockRecovered {
+            validator_id: &v.account_id,
+            op,
+            locked_epoch: v.lock_epoch,
+            amount: U128(v.lock_amount),
+            earmark: U128(v.lock_earmark),
+        }
+        .emit();
+    }
+
+    /// Settles validator `i`'s lost call, if any, against a fresh reading
+    /// (`staked`, `unstaked`) of the pool taken after it, before the reading
+    /// is booked: the call is booked as its callback would have booked it
+    /// if the reading shows it happened, else rolled back. Nothing else
+    /// touched the router's balances there since (the validator was locked,
+    /// then not synced), so the reading differs from the records by the
+    /// call, rewards (staked side only) and rounding:
+    /// - unstake, rebalance: the unstaked side grew by the amount, or not;
+    /// - withdraw: the unstaked side fell by the amount, or not;
+    /// - stake: the staked side holds the amount (within
+    ///   `SYNC_LOSS_TOLERANCE`), or the deposit was refunded. A stake that
+    ///   failed while the pool paid rewards worth more than the stake over
+    ///   the recovery window would be misread as landed: the next sync then
+    ///   sees the shortfall and refuses it (`balance_decreased`), so it
+    ///   shows rather than passes silently.
+    ///
+    /// Returns the validator's index afterwards (`None`: a drained
+    /// validator emptied by the withdrawal was removed). Emits
+    /// `lost_call_settled`.
+    pub(crate) fn settle_lost_call(
+        &mut self,
+        i: usize,
+        staked: u128,
+        unstaked: u128,
+    ) -> Option<usize> {
+        let v = &mut self.validators.get_mut()[i];
+        let Some(lost) = v.lost_call.take() else {
+            return Some(i);
+        };
+        let id = v.account_id.clone();
+        let half = lost.amount.div_ceil(2);
+        let landed = match lost.op {
+            EpochOp::Sync => true,
+            EpochOp::Stake => {
+                staked.saturating_add(SYNC_LOSS_TOLERANCE) >= v.staked.saturating_add(lost.amount)
+            }
+            EpochOp::Unstake | EpochOp::Rebalance => unstaked >= v.unstaked.saturating_add(half),
+            EpochOp::Withdraw => unstaked.saturating_add(half) <= v.unstaked,
+        };
+        match lost.op {
+            EpochOp::Sync => {}
+            EpochOp::Stake => self.settle_stake(i, &id, lost.amount, lost.epoch, landed),
+            EpochOp::Withdraw => self.settle_withdraw(i, &id, lost.amount, lost.epoch, landed),
+            EpochOp::Unstake | EpochOp::Rebalance => self.settle_lost_unstake(i, &id, lost, landed),
+        }
+        Event::LostCallSettled {
+            validator_id: &id,
+            op: lost.op,
+            amount: U128(lost.amount),
+            landed,
+        }
+        .emit();
+        position(self.validators.get(), &id)
+    }
+
+    /// Books a lost unstake (or rebalance) call as `on_unstake` would have:
+    /// the claims it carried (less those restaked meanwhile) are earmarked
+    /// there if it landed, else back in `to_unstake`.
+    fn settle_lost_unstake(&mut self, i: usize, id: &AccountId, lost: LostCall, landed: bool) {
+        let owed = self.books.land_in_flight(lost.earmark);
+        if landed {
+            let v = &mut self.validators.get_mut()[i];
+            v.staked = v.staked.saturating_sub(lost.amount);
+            v.unstaked = v.unstaked.saturating_add(lost.amount);
+            v.earmarked = v.earmarked.saturating_add(owed);
+            v.can_withdraw = false;
+            v.last_unstake_epoch = Some(lost.epoch);
+            self.books.earmarked = self.books.earmarked.saturating_add(owed);
+            Event::EpochSuccess {
+                op: lost.op,
+                validator_id: id,
+                amount: U128(lost.amount),
+            }
+            .emit();
+        } else {
+            self.books.to_unstake = self.books.to_unstake.saturating_add(owed);
+            self.record_failure(Some(i), lost.op, id, lost.amount, lost.epoch, "call_failed");
+        }
     }
 
     /// Records a failed call: the validator is skipped for the rest of

@@ -35,7 +35,7 @@ impl MetaPool {
         };
         Self::require_gas(crate::gas::GAS_EPOCH_VALIDATOR_CALL);
         self.rebalance_moved += plan.amount;
-        let id = self.lock(plan.index, EpochOp::Rebalance, plan.amount);
+        let id = self.lock(plan.index, EpochOp::Rebalance, plan.amount, 0);
         self.call_unstake(id, plan.amount, 0, EpochOp::Rebalance)
     }
 }

@@ -38,6 +38,18 @@ impl MetaPool {
     /// When every validator is synced (or failed) this epoch and sNEAR has
     /// had no push this epoch, pushes the pool state instead.
     ///
+    /// Lock recovery: a validator locked for `LOCK_RECOVERY_EPOCHS` by a
+    /// call whose callback never ran is synced too; its lock is released
+    /// (`lock_recovered`) and the call, kept as the validator's lost call,
+    /// is settled by this sync's reading before the reading is booked
+    /// (`lost_call_settled`): booked as its callback would have booked it
+    /// if the pool shows it happened, else rolled back. Its callback, should
+    /// it still arrive, is ignored (`stale_callback_ignored`).
+    ///
+    /// A reading whose growth exceeds the per-epoch bound books nothing,
+    /// but when it shows the unstaked NEAR booked there the validator's
+    /// withdrawals go on this epoch (a donation to the pool delays no claim).
+    ///
     /// Anyone; needs 130 Tgas (a push alone, 25). Resolves to `true` while
     /// more validators wait to be synced (or the push is still due) this
     /// epoch, `false` when the sync work of the epoch is done (or nothing
@@ -52,7 +64,10 @@ impl MetaPool {
         if let Some(i) = next_to_sync(self.validators.get(), now) {
             Self::require_gas(GAS_EPOCH_SYNC);
             self.refresh_network_total();
-            let id = self.lock(i, EpochOp::Sync, 0);
+            // A lock whose callback never ran: released here, and the
+            // reading this sync takes settles its call.
+            self.release_stale_lock(i);
+            let id = self.lock(i, EpochOp::Sync, 0, 0);
             // The one read of the validator's network stake this epoch.
             let v = &mut self.validators.get_mut()[i];
             v.network_stake = env::validator_stake(&id).as_yoctonear();
@@ -107,6 +122,8 @@ impl MetaPool {
     /// account's balances, a growth above `MAX_REWARD_BPS_PER_EPOCH` or a loss
     /// above `SYNC_LOSS_TOLERANCE`: then nothing is booked). `pinged`: the
     /// pool's `ping` before the read succeeded (else the reading is stale).
+    /// A usable reading first settles the validator's lost call, if lock
+    /// recovery released one. A callback whose lock is gone books nothing.
     /// Returns whether `epoch_sync` has more to do this epoch.
     #[private]
     pub fn on_sync(
@@ -119,7 +136,9 @@ impl MetaPool {
         result: Result<RawResult, PromiseError>,
     ) -> bool {
         self.advance_index();
-        let i = self.unlock(&validator_id);
+        let Some(i) = self.unlock(&validator_id, EpochOp::Sync, epoch) else {
+            return self.sync_work_pending();
+        };
         let reading = result
             .map_err(|_| "call_failed")
             .and_then(|raw| {
@@ -133,23 +152,27 @@ impl MetaPool {
                     Err("wrong_account")
                 }
             });
-        match (i, reading) {
-            (Some(i), Ok(a)) => {
-                if let Err(reason) = self.book_sync(i, epoch, &a, pinged) {
-                    self.record_failure(Some(i), EpochOp::Sync, &validator_id, 0, epoch, reason);
+        match reading {
+            Ok(a) => {
+                let settled = self.settle_lost_call(i, a.staked_balance.0, a.unstaked_balance.0);
+                // `None`: the settled withdrawal emptied a draining
+                // validator, which is gone.
+                if let Some(i) = settled {
+                    if let Err(reason) = self.book_sync(i, epoch, &a, pinged) {
+                        self.record_failure(
+                            Some(i),
+                            EpochOp::Sync,
+                            &validator_id,
+                            0,
+                            epoch,
+                            reason,
+                        );
+                    }
                 }
             }
-            (i, Err(reason)) => {
-                self.record_failure(i, EpochOp::Sync, &validator_id, 0, epoch, reason)
+            Err(reason) => {
+                self.record_failure(Some(i), EpochOp::Sync, &validator_id, 0, epoch, reason)
             }
-            (None, Ok(_)) => self.record_failure(
-                None,
-                EpochOp::Sync,
-                &validator_id,
-                0,
-                epoch,
-                "unknown_validator",
-            ),
         }
         self.sync_work_pending()
     }
@@ -251,6 +274,17 @@ impl MetaPool {
             .unwrap_or(u128::MAX)
             .saturating_add(SYNC_GROWTH_SLACK);
         if growth > max_growth {
+            // Refused (a pool cannot inflate the price past the bound; the
+            // growth is booked once the bound over the epochs since the last
+            // sync covers it), but a donation to the pool must not hold up
+            // the claims earmarked there: when the pool holds the unstaked
+            // NEAR booked there, it may be withdrawn this epoch. The books
+            // do not change.
+            if unstaked >= v.unstaked {
+                let v = &mut self.validators.get_mut()[i];
+                v.can_withdraw = a.can_withdraw;
+                v.withdraw_checked_epoch = Some(epoch);
+            }
             return Err("reward_too_large");
         }
         let v = &mut self.validators.get_mut()[i];
@@ -324,7 +358,7 @@ impl MetaPool {
         } else {
             NearToken::from_yoctonear(0)
         };
-        self.snear_mint(&self.treasury_account_id, shares, deposit)
+        self.snear_mint(&self.treasury_account_id, shares, deposit, 0)
             .then(
                 Self::ext(env::current_account_id())
                     .with_static_gas(GAS_ON_FEE_MINT)

@@ -32,7 +32,7 @@ impl MetaPool {
         Self::require_gas(GAS_EPOCH_VALIDATOR_CALL);
         self.books.buffered -= plan.amount;
         self.books.stake_in_flight += plan.amount;
-        let id = self.lock(plan.index, EpochOp::Stake, plan.amount);
+        let id = self.lock(plan.index, EpochOp::Stake, plan.amount, 0);
         ext_staking_pool::ext(id.clone())
             .with_attached_deposit(NearToken::from_yoctonear(plan.amount))
             .with_static_gas(GAS_FOR_POOL_STAKE_CALL)
@@ -46,7 +46,8 @@ impl MetaPool {
     }
 
     /// Callback of a validator's `deposit_and_stake`. Private; never panics.
-    /// Returns whether more stake can be placed now.
+    /// A callback whose lock is gone (released by recovery, which settled
+    /// the call) books nothing. Returns whether more stake can be placed now.
     #[private]
     pub fn on_stake(
         &mut self,
@@ -58,31 +59,47 @@ impl MetaPool {
         result: Result<RawResult, PromiseError>,
     ) -> bool {
         self.advance_index();
-        self.books.stake_in_flight = self.books.stake_in_flight.saturating_sub(amount.0);
-        let i = self.unlock(&validator_id);
-        match (i, landed(&result)) {
-            (Some(i), true) => {
-                let v = &mut self.validators.get_mut()[i];
-                v.staked += amount.0;
-                v.record_added(epoch, amount.0);
-                Event::EpochSuccess {
-                    op: EpochOp::Stake,
-                    validator_id: &validator_id,
-                    amount,
-                }
-                .emit();
-            }
-            (i, _) => {
-                // The failed receipt refunded the deposit to the router.
-                self.books.buffered += amount.0;
-                let reason = if i.is_some() {
-                    "call_failed"
-                } else {
-                    "unknown_validator"
-                };
-                self.record_failure(i, EpochOp::Stake, &validator_id, amount.0, epoch, reason);
-            }
-        }
+        let Some(i) = self.unlock(&validator_id, EpochOp::Stake, epoch) else {
+            return false;
+        };
+        self.settle_stake(i, &validator_id, amount.0, epoch, landed(&result));
         self.pending(|p| p.stake().is_some())
+    }
+}
+
+impl MetaPool {
+    /// Books a stake call on validator `i`: the stake if it `landed`, else
+    /// the deposit back in the buffer (the failed receipt refunded it to
+    /// the router). Used by `on_stake` and by lock recovery.
+    pub(crate) fn settle_stake(
+        &mut self,
+        i: usize,
+        validator_id: &AccountId,
+        amount: u128,
+        epoch: u64,
+        landed: bool,
+    ) {
+        self.books.stake_in_flight = self.books.stake_in_flight.saturating_sub(amount);
+        if landed {
+            let v = &mut self.validators.get_mut()[i];
+            v.staked = v.staked.saturating_add(amount);
+            v.record_added(epoch, amount);
+            Event::EpochSuccess {
+                op: EpochOp::Stake,
+                validator_id,
+                amount: U128(amount),
+            }
+            .emit();
+        } else {
+            self.books.buffered = self.books.buffered.saturating_add(amount);
+            self.record_failure(
+                Some(i),
+                EpochOp::Stake,
+                validator_id,
+                amount,
+                epoch,
+                "call_failed",
+            );
+        }
     }
 }

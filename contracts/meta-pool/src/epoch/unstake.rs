@@ -38,7 +38,7 @@ impl MetaPool {
         Self::require_gas(GAS_EPOCH_VALIDATOR_CALL);
         self.books.to_unstake -= plan.earmark;
         self.books.unstake_in_flight += plan.earmark;
-        let id = self.lock(plan.index, EpochOp::Unstake, plan.amount);
+        let id = self.lock(plan.index, EpochOp::Unstake, plan.amount, plan.earmark);
         self.call_unstake(id, plan.amount, plan.earmark, EpochOp::Unstake)
     }
 
@@ -62,9 +62,13 @@ impl MetaPool {
         result: Result<RawResult, PromiseError>,
     ) -> bool {
         self.advance_index();
-        let b = &mut self.books;
-        b.unstake_in_flight = b.unstake_in_flight.saturating_sub(earmark.0);
-        let i = self.unlock(&validator_id);
+        // A lock released by recovery: the call is settled already.
+        let Some(i) = self.unlock(&validator_id, op, epoch) else {
+            return false;
+        };
+        let i = Some(i);
+        // Claims restaked while this call was in flight are no longer owed.
+        let earmark = U128(self.books.land_in_flight(earmark.0));
         match (i, landed(&result)) {
             (Some(i), true) => {
                 let v = &mut self.validators.get_mut()[i];

@@ -31,7 +31,7 @@ impl MetaPool {
         };
         Self::require_gas(GAS_EPOCH_VALIDATOR_CALL);
         let amount = self.validators.get()[i].unstaked;
-        let id = self.lock(i, EpochOp::Withdraw, amount);
+        let id = self.lock(i, EpochOp::Withdraw, amount, 0);
         ext_staking_pool::ext(id.clone())
             .with_static_gas(GAS_FOR_POOL_STAKE_CALL)
             .withdraw(U128(amount))
@@ -45,7 +45,9 @@ impl MetaPool {
 
     /// Callback of a validator's `withdraw`. Private; never panics. The pool
     /// transfers the NEAR in its own receipt, so it may land just after this
-    /// callback; it is booked here. Returns whether more can be withdrawn now.
+    /// callback; it is booked here. A callback whose lock is gone (released
+    /// by recovery, which settled the call) books nothing. Returns whether
+    /// more can be withdrawn now.
     #[private]
     pub fn on_withdraw(
         &mut self,
@@ -57,33 +59,53 @@ impl MetaPool {
         result: Result<RawResult, PromiseError>,
     ) -> bool {
         self.advance_index();
-        let i = self.unlock(&validator_id);
-        match (i, landed(&result)) {
-            (Some(i), true) => {
-                let v = &mut self.validators.get_mut()[i];
-                v.unstaked = v.unstaked.saturating_sub(amount.0);
-                let owed = amount.0.min(v.earmarked);
-                v.earmarked -= owed;
-                self.books.earmarked -= owed;
-                self.books.reserve += owed;
-                self.books.buffered += amount.0 - owed;
-                Event::EpochSuccess {
-                    op: EpochOp::Withdraw,
-                    validator_id: &validator_id,
-                    amount,
-                }
-                .emit();
-                self.remove_if_drained(i);
-            }
-            (i, _) => {
-                let reason = if i.is_some() {
-                    "call_failed"
-                } else {
-                    "unknown_validator"
-                };
-                self.record_failure(i, EpochOp::Withdraw, &validator_id, amount.0, epoch, reason);
-            }
-        }
+        let Some(i) = self.unlock(&validator_id, EpochOp::Withdraw, epoch) else {
+            return false;
+        };
+        self.settle_withdraw(i, &validator_id, amount.0, epoch, landed(&result));
         self.pending(|p| p.withdraw().is_some())
+    }
+}
+
+impl MetaPool {
+    /// Books a withdrawal call on validator `i` if it `landed`: the
+    /// earmarked part to the reserve, the rest to the buffer; a draining
+    /// validator left empty is removed. A failure is recorded (and ends the
+    /// epoch's withdrawals there, also on a validator collectable only by a
+    /// refused reading). Used by `on_withdraw` and by lock recovery.
+    pub(crate) fn settle_withdraw(
+        &mut self,
+        i: usize,
+        validator_id: &AccountId,
+        amount: u128,
+        epoch: u64,
+        landed: bool,
+    ) {
+        if landed {
+            let v = &mut self.validators.get_mut()[i];
+            v.unstaked = v.unstaked.saturating_sub(amount);
+            let owed = amount.min(v.earmarked);
+            v.earmarked -= owed;
+            self.books.earmarked = self.books.earmarked.saturating_sub(owed);
+            self.books.reserve = self.books.reserve.saturating_add(owed);
+            self.books.buffered = self.books.buffered.saturating_add(amount - owed);
+            Event::EpochSuccess {
+                op: EpochOp::Withdraw,
+                validator_id,
+                amount: U128(amount),
+            }
+            .emit();
+            self.remove_if_drained(i);
+        } else {
+            self.validators.get_mut()[i].withdraw_checked_epoch = None;
+            self.record_failure(
+                Some(i),
+                EpochOp::Withdraw,
+                validator_id,
+                amount,
+                epoch,
+                "call_failed",
+            );
+        }
     }
 }

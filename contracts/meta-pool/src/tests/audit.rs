@@ -4,8 +4,8 @@
 
 use super::world::*;
 use crate::config::{
-    EARMARK_OVERDUE_EPOCHS, EPOCH_BLOCKS, MIN_FIRST_DEPOSIT, NUM_EPOCHS_TO_UNLOCK,
-    SYNC_LOSS_TOLERANCE,
+    ACCOUNT_RECORD_COST, EARMARK_OVERDUE_EPOCHS, EPOCH_BLOCKS, MIN_FIRST_DEPOSIT,
+    NUM_EPOCHS_TO_UNLOCK, SYNC_LOSS_TOLERANCE,
 };
 use meta_common::actions::RouterAction;
 use meta_common::pool_state::REWARD_INDEX_SCALE;
@@ -69,7 +69,10 @@ fn c1_network_stake_is_read_at_sync_and_cached_for_the_epoch() {
 #[test]
 fn h1_a_stake_with_a_long_reply_is_booked_as_staked() {
     let mut w = World::with_validators(1);
-    w.deposit_and_stake(ALICE, near(9));
+    // 9 NEAR staked with the seed's 1: alice's first stake also brings her
+    // sNEAR registration (at a price of 1, exactly `SNEAR_REG`).
+    w.deposit_and_stake(ALICE, near(9) + SNEAR_REG);
+    assert_eq!(w.c.books.total_staked, near(10));
     w.drain(World::sync);
     w.fault("v0.pool.near", "deposit_and_stake", Fault::TooLong, false);
     w.epoch_stake();
@@ -102,12 +105,18 @@ fn h1_an_unstake_and_a_withdraw_with_long_replies_are_booked() {
     w.check();
 }
 
+/// A registered holder's mint (every share minted) whose reply is too long
+/// for the callback is booked as landed, not rolled back.
 #[test]
 fn h1_a_mint_with_a_long_reply_commits() {
     let mut w = World::new();
+    // Alice's first stake registers her with sNEAR (at a price of 1 she
+    // pays exactly `SNEAR_REG` of it).
+    assert_eq!(w.deposit_and_stake(ALICE, near(1)), near(1) - SNEAR_REG);
     w.fault(SNEAR, "mint", Fault::TooLong, false);
     assert_eq!(w.deposit_and_stake(ALICE, near(3)), near(3));
-    assert_eq!(w.c.books.snear_supply, near(3));
+    assert_eq!(w.c.books.snear_supply, near(4) - SNEAR_REG);
+    assert_eq!(w.snear[&id(ALICE)], near(4) - SNEAR_REG);
     assert_eq!(w.account(ALICE).unstaked, 0, "no rollback");
     w.check();
 }
@@ -163,19 +172,33 @@ fn m2_a_dust_deposit_creates_no_record() {
 #[test]
 fn m2_an_existing_record_takes_any_deposit() {
     let mut w = World::new();
+    // The first deposit pays the record it creates; the next pays nothing.
     w.deposit(ALICE, MIN_FIRST_DEPOSIT);
+    assert_eq!(
+        w.account(ALICE).unstaked,
+        MIN_FIRST_DEPOSIT - ACCOUNT_RECORD_COST
+    );
     w.deposit(ALICE, 1);
-    assert_eq!(w.account(ALICE).unstaked, MIN_FIRST_DEPOSIT + 1);
+    assert_eq!(
+        w.account(ALICE).unstaked,
+        MIN_FIRST_DEPOSIT - ACCOUNT_RECORD_COST + 1
+    );
     w.check();
 }
 
+/// An unstake that creates a record pays for it out of its credit, so it
+/// needs none of the router's own funds (they used to be required, and an
+/// exit could be refused when they ran low).
 #[test]
-#[should_panic(expected = "E_STORAGE_RESERVE_LOW")]
-fn m2_an_unstake_that_would_create_an_unpaid_record_is_refused_up_front() {
+fn m2_an_unstake_that_creates_a_record_pays_for_it() {
     let mut w = World::new();
-    w.deposit_and_stake(ALICE, near(1));
+    // At a price of 1 alice holds 1 NEAR less her sNEAR registration.
+    assert_eq!(w.deposit_and_stake(ALICE, near(1)), near(1) - SNEAR_REG);
     w.balance -= OWN_FUNDS; // the router's own funds are gone
-    w.unstake(ALICE, near(1) / 2);
+    let credited = w.unstake(ALICE, near(1) / 2);
+    assert_eq!(credited, near(1) / 2 - ACCOUNT_RECORD_COST);
+    assert_eq!(w.account(ALICE).unstaked, credited);
+    w.check();
 }
 
 // ---- L1: a restake takes claims still staked first -----------------------
@@ -195,7 +218,11 @@ fn l1_a_restake_never_takes_another_account_s_available_reserve() {
         w.keeper_ops();
     }
     assert_eq!(w.c.books.to_unstake, near(50));
+    // Bob's first deposit pays his record; the rest waits in the reserve.
     w.deposit("bob.near", near(50));
+    let bob = w.account("bob.near").unstaked;
+    assert_eq!(bob, near(50) - ACCOUNT_RECORD_COST);
+    assert_eq!(w.c.books.reserve, bob);
     assert!(w
         .view()
         .is_account_unstaked_balance_available(id("bob.near")));
@@ -206,7 +233,7 @@ fn l1_a_restake_never_takes_another_account_s_available_reserve() {
         .view()
         .is_account_unstaked_balance_available(id("bob.near")));
     assert_eq!(w.c.books.to_unstake, 0);
-    assert_eq!(w.c.books.reserve, near(50));
+    assert_eq!(w.c.books.reserve, bob, "bob's NEAR is still there");
     w.check();
 }
 

@@ -5,11 +5,14 @@ use super::world::*;
 use crate::config::NUM_EPOCHS_TO_UNLOCK;
 use meta_common::actions::{RouterAction, RouterParameter, ValidatorWeight};
 
-/// Five validators holding 20 NEAR each; then v4's weight drops to almost
-/// nothing, so it is ~20 NEAR (20% of the stake) above its target.
+/// Five validators holding 20 NEAR each (the seed and alice's 99: her
+/// first stake also pays her sNEAR registration, at a price of 1 exactly
+/// `SNEAR_REG`); then v4's weight drops to almost nothing, so it is ~20
+/// NEAR (20% of the stake) above its target.
 fn drifted() -> World {
     let mut w = World::with_validators(5);
-    w.deposit_and_stake("alice.near", near(99));
+    w.deposit_and_stake("alice.near", near(99) + SNEAR_REG);
+    assert_eq!(w.c.books.total_staked, near(100));
     w.keeper();
     for i in 0..5 {
         assert_eq!(w.validator(&format!("v{i}.pool.near")).staked, near(20));

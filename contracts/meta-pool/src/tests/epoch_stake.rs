@@ -8,10 +8,20 @@ fn staked(w: &World, name: &str) -> u128 {
     w.validator(name).staked
 }
 
+/// A new holder's first liquid stake of `amount` that leaves exactly
+/// `amount` staked at a price of 1: it also brings its sNEAR registration,
+/// which at that price takes exactly `SNEAR_REG` out of the stake.
+fn first_stake_at_par(w: &mut World, who: &str, amount: u128) {
+    assert_eq!(w.price().total_staked, w.price().total_shares, "price 1");
+    let before = w.c.books.total_staked;
+    w.deposit_and_stake(who, amount + SNEAR_REG);
+    assert_eq!(w.c.books.total_staked, before + amount);
+}
+
 #[test]
 fn stake_fills_validators_furthest_below_target_first() {
     let mut w = World::with_validators(4);
-    w.deposit_and_stake("alice.near", near(99));
+    first_stake_at_par(&mut w, "alice.near", near(99));
     w.drain(World::sync);
     // 100 NEAR over four equal weights: 25 each, all within the 25% cap.
     w.drain(World::epoch_stake);
@@ -61,7 +71,7 @@ fn weights_set_the_targets() {
     for n in ["b", "c", "d", "e"] {
         w.add_validator(&format!("{n}.pool.near"), 3_000);
     }
-    w.deposit_and_stake("alice.near", near(129));
+    first_stake_at_par(&mut w, "alice.near", near(129));
     w.keeper();
     // 130 NEAR by 1:3:3:3:3 is 10 and 30 each.
     assert_eq!(staked(&w, "a.pool.near"), near(10));
@@ -78,7 +88,7 @@ fn weight_above_the_cap_flows_to_the_others() {
     for n in ["b", "c", "d"] {
         w.add_validator(&format!("{n}.pool.near"), 3_000);
     }
-    w.deposit_and_stake("alice.near", near(99));
+    first_stake_at_par(&mut w, "alice.near", near(99));
     w.keeper();
     // b, c and d would take 30 each: capped at 25, the rest goes to a.
     for n in ["a", "b", "c", "d"] {
@@ -93,7 +103,7 @@ fn weight_above_the_cap_flows_to_the_others() {
 #[test]
 fn a_single_validator_is_held_to_its_cap() {
     let mut w = World::with_validators(1);
-    w.deposit_and_stake("alice.near", near(399));
+    first_stake_at_par(&mut w, "alice.near", near(399));
     w.keeper();
     assert_eq!(staked(&w, "v0.pool.near"), near(100), "25% of 400");
     let summary = w.view().get_pool_summary();
@@ -153,7 +163,7 @@ fn paused_draining_and_unsynced_validators_take_no_stake() {
         3,
         "v2 held nothing: removed"
     );
-    w.deposit_and_stake("alice.near", near(99));
+    first_stake_at_par(&mut w, "alice.near", near(99));
     assert!(!w.epoch_stake(), "nothing synced yet");
     w.keeper();
     assert_eq!(staked(&w, "v1.pool.near"), 0);
@@ -166,7 +176,7 @@ fn paused_draining_and_unsynced_validators_take_no_stake() {
 #[test]
 fn a_failed_stake_comes_back_to_the_buffer() {
     let mut w = World::with_validators(4);
-    w.deposit_and_stake("alice.near", near(99));
+    first_stake_at_par(&mut w, "alice.near", near(99));
     w.drain(World::sync);
     let balance = w.balance;
     w.fault("v0.pool.near", "deposit_and_stake", Fault::Fail, false);
@@ -234,9 +244,10 @@ fn netting_puts_buffered_stake_against_claims() {
 #[test]
 fn dust_below_the_minimum_move_stays_buffered() {
     let mut w = World::with_validators(4);
-    w.deposit_and_stake("alice.near", near(99));
+    first_stake_at_par(&mut w, "alice.near", near(99));
     w.keeper();
-    w.deposit_and_stake("bob.near", near(1) / 2);
+    assert_eq!(w.c.books.buffered, 0);
+    first_stake_at_par(&mut w, "bob.near", near(1) / 2);
     w.next_epoch(0);
     w.keeper();
     assert_eq!(w.c.books.buffered, near(1) / 2);

@@ -1,10 +1,15 @@
 //! What a keeper sees, and that its loop always ends.
 
+use super::liquid::staked_for_new_holder;
 use super::world::*;
 
 #[test]
 fn a_new_epoch_has_work_and_a_round_finishes_it() {
     let mut w = World::with_validators(3);
+    // The seed and alice's stake, less the sNEAR registration her first
+    // stake paid out of the buffer (at a price of 1, exactly `SNEAR_REG`).
+    let unplaced = near(1) + staked_for_new_holder(&w.price(), near(50));
+    assert_eq!(unplaced, near(51) - SNEAR_REG);
     w.deposit_and_stake("alice.near", near(50));
     let s = w.view().get_epoch_status();
     assert_eq!(s.validators_to_sync, 3);
@@ -16,7 +21,7 @@ fn a_new_epoch_has_work_and_a_round_finishes_it() {
     assert_eq!(s.validators_to_sync, 0);
     assert!(!s.pool_state_push_pending);
     assert!(s.stake_pending);
-    assert_eq!(s.unplaced_stake.0, near(51));
+    assert_eq!(s.unplaced_stake.0, unplaced);
     w.keeper();
     let s = w.view().get_epoch_status();
     assert!(!s.work_pending, "{s:?}");

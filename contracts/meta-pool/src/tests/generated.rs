@@ -2,9 +2,17 @@
 //! faults and interleaved callbacks, with every invariant checked after each
 //! step at rest (`World::check`: books, shares = sNEAR + lockup + seed, NEAR
 //! conservation, a price that never falls; `epoch_stake` checks the caps).
+//!
+//! Liquid accounts pay for their router record where a call creates one: a
+//! first `deposit` is credited `ACCOUNT_RECORD_COST` less, and a first
+//! unstake must be worth more than that (an `unstake_all` worth less burns
+//! nothing: the holder keeps its sNEAR). The generator draws amounts the
+//! rules accept and expects the exact refusal where they do not.
+
+use std::collections::BTreeMap;
 
 use super::world::*;
-use crate::config::MIN_LIQUID_STAKE;
+use crate::config::{ACCOUNT_RECORD_COST, MIN_LIQUID_STAKE};
 use crate::validators::ValidatorState;
 use meta_common::actions::{RouterAction, RouterParameter, ValidatorWeight};
 use near_sdk::json_types::U128;
@@ -89,6 +97,7 @@ fn user_step(w: &mut World, r: &mut Rng, liquid: &[String], lockups: &[String]) 
     let snear = w.snear.get(&id(&who)).copied().unwrap_or(0);
     let staked = w.view().get_account_staked_balance(id(&who)).0;
     let unstaked = w.account(&who).unstaked;
+    let has_record = w.c.accounts.contains_key(&id(&who));
     match r.below(7) {
         0 | 1 => {
             w.deposit_and_stake(&who, r.amount());
@@ -96,8 +105,18 @@ fn user_step(w: &mut World, r: &mut Rng, liquid: &[String], lockups: &[String]) 
         2 => {
             let a = r.amount();
             w.deposit(&who, a);
+            // A liquid account's first deposit paid for its record.
+            let fee = if lock || has_record {
+                0
+            } else {
+                ACCOUNT_RECORD_COST
+            };
+            assert_eq!(w.account(&who).unstaked, unstaked + a - fee);
             if r.below(2) == 0 {
-                w.stake(&who, (a / 2 + 1).max(MIN_LIQUID_STAKE));
+                let s = (a / 2 + 1).max(MIN_LIQUID_STAKE).min(a - fee);
+                if s >= MIN_LIQUID_STAKE {
+                    w.stake(&who, s);
+                }
             }
         }
         3 if lock && staked > 0 => {
@@ -107,10 +126,23 @@ fn user_step(w: &mut World, r: &mut Rng, liquid: &[String], lockups: &[String]) 
         3 if !lock && snear > near(1) / 100 => {
             let price = w.price();
             let value = price.amount_from_shares_down(snear).unwrap();
-            w.unstake(&who, 1 + r.next() as u128 % (value / 2 + 1));
+            // Without a record the unstake must exceed the record's cost
+            // (a value above 0.01 NEAR leaves room for it).
+            let least = if has_record {
+                1
+            } else {
+                ACCOUNT_RECORD_COST + 1
+            };
+            w.unstake(&who, least + r.next() as u128 % (value / 2 + 1));
         }
         4 if staked > 0 || snear > 0 => {
-            w.unstake_all(&who);
+            // Liquid dust that cannot pay the record it would create stays.
+            let stays = !lock && !has_record && w.c.books.value_of(snear) <= ACCOUNT_RECORD_COST;
+            let credited = w.unstake_all(&who);
+            if stays {
+                assert_eq!(credited, 0, "{who}: dust burns nothing");
+                assert_eq!(w.snear[&id(&who)], snear, "{who} keeps its dust");
+            }
         }
         5 if unstaked > 0 && w.view().is_account_unstaked_balance_available(id(&who)) => {
             if r.below(2) == 0 {
@@ -209,12 +241,21 @@ fn run(seed: u64, steps: usize, with_faults: bool) -> World {
         w.check();
     }
     // Everyone leaves; the keeper brings every claim back within the wait.
+    // A liquid holder without a record whose sNEAR is worth no more than
+    // the record an unstake would create keeps it (it can send or sell it).
     w.faults.clear();
+    let mut dust: BTreeMap<String, u128> = BTreeMap::new();
     for who in liquid.iter().chain(lockups.iter()) {
-        if w.snear.get(&id(who)).copied().unwrap_or(0) > 0
-            || w.view().get_account_staked_balance(id(who)).0 > 0
-        {
-            w.unstake_all(who);
+        let snear = w.snear.get(&id(who)).copied().unwrap_or(0);
+        if snear > 0 || w.view().get_account_staked_balance(id(who)).0 > 0 {
+            let stays = snear > 0
+                && !w.c.accounts.contains_key(&id(who))
+                && w.c.books.value_of(snear) <= ACCOUNT_RECORD_COST;
+            let credited = w.unstake_all(who);
+            if stays {
+                assert_eq!(credited, 0, "{who}: dust burns nothing");
+                dust.insert(who.clone(), snear);
+            }
         }
     }
     for _ in 0..12 {
@@ -234,20 +275,24 @@ fn run(seed: u64, steps: usize, with_faults: bool) -> World {
             0,
             "{who} left"
         );
-        assert_eq!(w.snear.get(&id(who)).copied().unwrap_or(0), 0);
+        assert_eq!(
+            w.snear.get(&id(who)).copied().unwrap_or(0),
+            dust.get(who).copied().unwrap_or(0)
+        );
     }
     let b = &w.c.books;
     assert_eq!(b.lockup_shares, 0);
     assert_eq!(b.users_unstaked, 0);
     let treasury = w.snear.get(&id(TREASURY)).copied().unwrap_or(0);
-    assert_eq!(b.total_shares, b.seed_shares + treasury);
+    let dust: u128 = dust.values().sum();
+    assert_eq!(b.total_shares, b.seed_shares + treasury + dust);
     w.check();
     w
 }
 
 #[test]
 fn generated_runs_keep_every_invariant() {
-    let mut seen = [0usize; 5];
+    let mut seen = [0usize; 6];
     for seed in 1..=8u64 {
         let w = run(seed * 0x9e37_79b9, 160, false);
         for (i, e) in [
@@ -256,6 +301,7 @@ fn generated_runs_keep_every_invariant() {
             "rewards_synced",
             "netted",
             "parameter_changed",
+            "storage_paid",
         ]
         .iter()
         .enumerate()

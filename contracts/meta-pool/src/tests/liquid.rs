@@ -1,21 +1,54 @@
 //! Liquid accounts: mint on stake, burn on unstake, commit or roll back.
 
 use super::world::*;
-use crate::config::UNSTAKE_WAIT_EPOCHS;
+use crate::config::{ACCOUNT_RECORD_COST, UNSTAKE_WAIT_EPOCHS};
 use meta_common::ext::SNEAR_REGISTRATION_DEPOSIT;
+use meta_common::shares::{mul_div_down, SharePool};
 use near_sdk::json_types::U128;
 use near_sdk::serde_json::json;
 use near_sdk::test_utils::get_created_receipts;
 
 const ALICE: &str = "alice.near";
 
+/// A new sNEAR holder's first liquid stake of `amount` into a pool at
+/// `price` (its totals before the stake), when nothing else changes the
+/// pool before the mint lands: `(minted, paid)`, the shares sNEAR mints and
+/// the NEAR the registration takes out of the stake. The stake buys its
+/// shares rounded down; sNEAR's registration (`SNEAR_REG`) costs the shares
+/// worth it rounded up at the price with the stake in, which sNEAR does not
+/// mint; they leave the pool worth their value rounded down.
+pub(super) fn first_liquid_stake(price: &SharePool, amount: u128) -> (u128, u128) {
+    let shares = price.shares_from_amount_down(amount).unwrap();
+    let with_stake = SharePool::new(price.total_staked + amount, price.total_shares + shares);
+    let registration = with_stake.shares_from_amount_up(SNEAR_REG).unwrap();
+    assert!(registration < shares, "the stake pays its registration");
+    let paid = with_stake.amount_from_shares_down(registration).unwrap();
+    (shares - registration, paid)
+}
+
+/// The sNEAR a new holder's first liquid stake of `amount` mints at `price`
+/// (see `first_liquid_stake`).
+pub(super) fn minted_for_new_holder(price: &SharePool, amount: u128) -> u128 {
+    first_liquid_stake(price, amount).0
+}
+
+/// What a new holder's first liquid stake of `amount` at `price` leaves
+/// staked: the stake less the NEAR its sNEAR registration took.
+pub(super) fn staked_for_new_holder(price: &SharePool, amount: u128) -> u128 {
+    amount - first_liquid_stake(price, amount).1
+}
+
 #[test]
 fn deposit_and_stake_mints_snear_and_commits_in_the_callback() {
     let mut w = World::new();
+    let own = w.view().own_funds();
+    let (minted, paid) = first_liquid_stake(&w.price(), near(5));
+    // At a price of 1 the registration costs exactly its NEAR in shares.
+    assert_eq!((minted, paid), (near(5) - SNEAR_REG, SNEAR_REG));
     w.call(ALICE, near(5), |c| {
         let _ = c.deposit_and_stake();
     });
-    // Counted before the mint lands.
+    // Counted before the mint lands, registration included.
     assert_eq!(w.c.books.mint_in_flight_shares, near(5));
     assert_eq!(w.c.books.total_staked, near(6));
     let receipts = get_created_receipts();
@@ -27,37 +60,58 @@ fn deposit_and_stake_mints_snear_and_commits_in_the_callback() {
     assert_eq!(method, "mint");
     assert_eq!(
         *args,
-        json!({"account_id": ALICE, "amount": near(5).to_string()})
+        json!({
+            "account_id": ALICE,
+            "amount": near(5).to_string(),
+            "registration_shares": SNEAR_REG.to_string(),
+        }),
+        "a new holder pays its registration with shares of the mint"
     );
     assert_eq!(*deposit, SNEAR_REGISTRATION_DEPOSIT.as_yoctonear());
     assert_eq!(w.events("mint_attempt").len(), 1);
     let out = w.run();
     assert_eq!(
         decode::<U128>(out).0,
-        near(5),
+        minted,
         "resolves to the sNEAR minted"
     );
-    assert_eq!(w.snear[&id(ALICE)], near(5));
-    assert_eq!(w.c.books.snear_supply, near(5));
+    assert_eq!(w.snear[&id(ALICE)], minted);
+    assert_eq!(w.c.books.snear_supply, minted);
     assert_eq!(w.c.books.mint_in_flight_shares, 0);
+    assert_eq!(
+        w.c.books.total_staked,
+        near(6) - paid,
+        "the registration's NEAR left the stake"
+    );
     assert_eq!(
         w.view().get_number_of_accounts(),
         0,
         "nothing held for alice"
     );
     assert_eq!(
-        w.logs[0],
-        format!(
-            "@{ALICE} staking {}. Received {} new staking shares. Total 0 unstaked balance and 0 staking shares",
-            near(5),
-            near(5)
-        )
+        w.events("storage_paid"),
+        vec![json!({
+            "account_id": ALICE,
+            "amount": paid.to_string(),
+            "shares": SNEAR_REG.to_string(),
+            "storage": "snear_registration",
+        })]
     );
+    let line = format!(
+        "@{ALICE} staking {}. Received {} new staking shares. Total 0 unstaked balance and 0 staking shares",
+        near(5) - paid,
+        minted
+    );
+    assert!(w.logs.contains(&line), "{:?}", w.logs);
     assert_eq!(w.events("stake")[0]["lockup"], false);
+    assert_eq!(w.events("stake")[0]["amount"], (near(5) - paid).to_string());
     w.check();
-    // The router paid the registration from its own funds, once.
+    // The router advanced the registration from its own funds, once, and
+    // the holder repaid it out of the buffer.
     assert_eq!(w.balance, OWN_FUNDS + near(6) - SNEAR_REG);
-    w.deposit_and_stake(ALICE, near(1));
+    assert_eq!(w.view().own_funds(), own, "own funds repaid");
+    // Registered now: every share is minted, the deposit refunded.
+    assert_eq!(w.deposit_and_stake(ALICE, near(1)), near(1));
     assert_eq!(
         w.balance,
         OWN_FUNDS + near(7) - SNEAR_REG,
@@ -69,11 +123,17 @@ fn deposit_and_stake_mints_snear_and_commits_in_the_callback() {
 #[test]
 fn stake_from_a_deposit_mints() {
     let mut w = World::new();
+    // The first deposit pays alice's record.
     w.deposit(ALICE, near(3));
-    assert_eq!(w.stake(ALICE, near(2)), near(2));
-    assert_eq!(w.account(ALICE).unstaked, near(1));
-    assert_eq!(w.exec_u128(ALICE, 0, |c| c.stake_all()), near(1));
-    assert_eq!(w.snear[&id(ALICE)], near(3));
+    let first = minted_for_new_holder(&w.price(), near(2));
+    assert_eq!(w.stake(ALICE, near(2)), first);
+    assert_eq!(w.account(ALICE).unstaked, near(1) - ACCOUNT_RECORD_COST);
+    // Registered now: every share (the price is still 1).
+    assert_eq!(
+        w.exec_u128(ALICE, 0, |c| c.stake_all()),
+        near(1) - ACCOUNT_RECORD_COST
+    );
+    assert_eq!(w.snear[&id(ALICE)], first + near(1) - ACCOUNT_RECORD_COST);
     w.check();
 }
 
@@ -141,7 +201,8 @@ fn a_mint_failing_after_the_buffer_was_staked_restores_a_claim() {
 #[test]
 fn unstake_burns_then_credits_at_the_price_then() {
     let mut w = World::with_validators(4);
-    w.deposit_and_stake(ALICE, near(100));
+    let minted = minted_for_new_holder(&w.price(), near(100));
+    assert_eq!(w.deposit_and_stake(ALICE, near(100)), minted);
     w.keeper();
     w.next_epoch(10);
     w.call(ALICE, 0, |c| {
@@ -160,18 +221,17 @@ fn unstake_burns_then_credits_at_the_price_then() {
     w.keeper_ops(); // rewards booked while the burn is in flight
     let price_value = w.c.books.value_of(shares);
     assert!(price_value > near(10));
+    // Alice has no router record yet: the one this unstake creates is paid
+    // out of the credit.
+    let credit = price_value - ACCOUNT_RECORD_COST;
     let out = w.release(held);
-    assert_eq!(
-        decode::<U128>(out).0,
-        price_value,
-        "credited at the new price"
-    );
+    assert_eq!(decode::<U128>(out).0, credit, "credited at the new price");
     let a = w.account(ALICE);
-    assert_eq!(a.unstaked, price_value);
+    assert_eq!(a.unstaked, credit);
     assert_eq!(a.available_epoch, w.epoch + UNSTAKE_WAIT_EPOCHS);
-    assert_eq!(w.snear[&id(ALICE)], near(90));
+    assert_eq!(w.snear[&id(ALICE)], minted - near(10));
     assert!(w.logs.iter().any(|l| l.starts_with(&format!(
-        "@{ALICE} unstaking {price_value}. Spent {shares} staking shares"
+        "@{ALICE} unstaking {credit}. Spent {shares} staking shares"
     ))));
     w.check();
 }
@@ -192,10 +252,19 @@ fn a_failed_burn_changes_nothing() {
 #[test]
 fn unstake_all_reads_the_balance_then_burns_it() {
     let mut w = World::new();
-    w.deposit_and_stake(ALICE, near(7));
-    w.donate_reward(near(1)); // 8 NEAR for 8 shares becomes 9 for 8
+    // At a price of 1 the registration takes `SNEAR_REG` and its shares.
+    let minted = minted_for_new_holder(&w.price(), near(7));
+    assert_eq!(minted, near(7) - SNEAR_REG);
+    assert_eq!(w.deposit_and_stake(ALICE, near(7)), minted);
+    // 8 - r NEAR for 8 - r shares becomes 9 - r for 8 - r.
+    w.donate_reward(near(1));
+    let value = mul_div_down(minted, near(9) - SNEAR_REG, near(8) - SNEAR_REG).unwrap();
     let credited = w.unstake_all(ALICE);
-    assert_eq!(credited, near(7) * 9 / 8);
+    assert_eq!(
+        credited,
+        value - ACCOUNT_RECORD_COST,
+        "the balance's value, less the record it creates"
+    );
     assert_eq!(w.snear[&id(ALICE)], 0);
     assert_eq!(w.account(ALICE).unstaked, credited);
     w.check();
@@ -212,7 +281,8 @@ fn unstake_all_with_nothing_resolves_to_zero() {
 #[test]
 fn unstake_all_with_a_garbage_balance_burns_nothing() {
     let mut w = World::new();
-    w.deposit_and_stake(ALICE, near(1));
+    let minted = minted_for_new_holder(&w.price(), near(1));
+    assert_eq!(w.deposit_and_stake(ALICE, near(1)), minted);
     for reply in [
         b"not json".to_vec(),
         b"\"12x\"".to_vec(),
@@ -223,18 +293,20 @@ fn unstake_all_with_a_garbage_balance_burns_nothing() {
     }
     w.fault(SNEAR, "ft_balance_of", Fault::Fail, false);
     assert_eq!(w.unstake_all(ALICE), 0);
-    assert_eq!(w.snear[&id(ALICE)], near(1));
+    assert_eq!(w.snear[&id(ALICE)], minted);
     w.check();
 }
 
 #[test]
 fn a_balance_moved_between_read_and_burn_changes_nothing() {
     let mut w = World::new();
-    w.deposit_and_stake(ALICE, near(3));
+    let minted = minted_for_new_holder(&w.price(), near(3));
+    assert_eq!(w.deposit_and_stake(ALICE, near(3)), minted);
     // The holder sends sNEAR away after the balance was read.
     w.fault(SNEAR, "burn", Fault::Fail, false);
     assert_eq!(w.unstake_all(ALICE), 0);
-    assert_eq!(w.c.books.snear_supply, near(3));
+    assert_eq!(w.c.books.snear_supply, minted);
+    assert_eq!(w.snear[&id(ALICE)], minted, "nothing burnt");
     w.check();
 }
 
@@ -242,11 +314,13 @@ fn a_balance_moved_between_read_and_burn_changes_nothing() {
 fn liquid_views_show_only_what_the_router_holds() {
     let mut w = World::new();
     w.deposit_and_stake(ALICE, near(3));
+    // deposit_and_stake left no record: this deposit pays for one.
     w.deposit(ALICE, near(1));
+    let held = near(1) - ACCOUNT_RECORD_COST;
     let v = w.view();
     assert_eq!(v.get_account_staked_balance(id(ALICE)).0, 0);
-    assert_eq!(v.get_account_unstaked_balance(id(ALICE)).0, near(1));
-    assert_eq!(v.get_account_total_balance(id(ALICE)).0, near(1));
+    assert_eq!(v.get_account_unstaked_balance(id(ALICE)).0, held);
+    assert_eq!(v.get_account_total_balance(id(ALICE)).0, held);
 }
 
 #[test]
@@ -285,6 +359,8 @@ fn lockups_need_no_extra_gas() {
     w.check();
 }
 
+/// The router advances sNEAR's registration deposit from its own funds,
+/// never from users' NEAR (the new holder repays it in shares).
 #[test]
 #[should_panic(expected = "E_STORAGE_RESERVE_LOW")]
 fn registration_never_comes_out_of_users_near() {
@@ -292,14 +368,6 @@ fn registration_never_comes_out_of_users_near() {
     w.deposit(ALICE, near(5));
     w.balance -= OWN_FUNDS; // the router's own funds are gone
     w.stake(ALICE, near(1));
-}
-
-#[test]
-#[should_panic(expected = "E_STORAGE_RESERVE_LOW")]
-fn a_new_record_needs_the_storage_reserve() {
-    let mut w = World::new();
-    w.balance -= OWN_FUNDS;
-    w.deposit("newcomer.near", near(1));
 }
 
 #[test]

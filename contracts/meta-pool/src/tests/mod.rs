@@ -3,6 +3,7 @@
 mod world;
 
 mod audit;
+mod donation;
 mod epoch_rebalance;
 mod epoch_stake;
 mod epoch_status;
@@ -13,4 +14,7 @@ mod governance;
 mod init_and_views;
 mod liquid;
 mod lockup;
+mod restake;
+mod storage_payer;
+mod stuck_lock;
 mod unstake_wait;

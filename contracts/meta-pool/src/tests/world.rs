@@ -582,16 +582,24 @@ impl World {
                 let holder = id(a["account_id"].as_str().unwrap());
                 self.note_settlement("mint", &holder);
                 let mut refund = deposit;
+                let mut minted = u("amount");
                 if !self.snear_registered.contains(&holder) {
                     if deposit < SNEAR_REG {
                         return Err(());
+                    }
+                    let paid = u("registration_shares");
+                    if paid > 0 {
+                        if paid >= minted {
+                            return Err(());
+                        }
+                        minted -= paid;
                     }
                     self.snear_registered.insert(holder.clone());
                     refund -= SNEAR_REG;
                 }
                 self.balance += refund;
-                *self.snear.entry(holder).or_default() += u("amount");
-                Ok(vec![])
+                *self.snear.entry(holder).or_default() += minted;
+                ok(json!(minted.to_string()))
             }
             (SNEAR, "burn") => {
                 let holder = id(a["account_id"].as_str().unwrap());

@@ -193,7 +193,7 @@ pub fn register(who: &str) {
 pub fn mint(who: &str, amount: u128) {
     Call::by(ROUTER)
         .deposit(SNEAR_REGISTRATION_DEPOSIT)
-        .ok(|c| c.mint(id(who), U128(amount)));
+        .ok(|c| c.mint(id(who), U128(amount), U128(0)));
 }
 
 /// The router burns `amount` of `who`'s sNEAR.

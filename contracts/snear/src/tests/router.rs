@@ -12,7 +12,7 @@ fn mint_registers_a_new_holder_and_refunds_the_rest_to_the_router() {
     deploy();
     Call::by(ROUTER)
         .deposit(yocto(cost() + 7))
-        .ok(|c| c.mint(id(ALICE), U128(3 * ONE)));
+        .ok(|c| c.mint(id(ALICE), U128(3 * ONE), U128(0)));
     assert_eq!(balance(ALICE), 3 * ONE);
     assert_eq!(supply(), 3 * ONE);
     assert!(view(|c| c.storage_balance_of(id(ALICE))).is_some());
@@ -25,6 +25,44 @@ fn mint_registers_a_new_holder_and_refunds_the_rest_to_the_router() {
             "data": [{"owner_id": ALICE, "amount": (3 * ONE).to_string()}]
         })]
     );
+}
+
+/// A liquid stake's mint: a new holder pays its registration with
+/// `registration_shares`, which are not minted, and the record is its own
+/// (unregistering refunds the holder, not the router).
+#[test]
+fn a_new_holder_pays_its_registration_with_shares() {
+    deploy();
+    let minted = Call::by(ROUTER)
+        .deposit(SNEAR_REGISTRATION_DEPOSIT)
+        .ok(|c| c.mint(id(ALICE), U128(3 * ONE), U128(5)));
+    assert_eq!(minted, U128(3 * ONE - 5));
+    assert_eq!(balance(ALICE), 3 * ONE - 5);
+    assert_eq!(supply(), 3 * ONE - 5);
+    assert!(!holder(ALICE).unwrap().router_paid);
+    assert_eq!(
+        events()[0]["data"][0]["amount"],
+        (3 * ONE - 5).to_string(),
+        "ft_mint shows what was minted"
+    );
+    // Registered now: the next mint is whole, whatever it offers to pay.
+    let minted = Call::by(ROUTER)
+        .deposit(SNEAR_REGISTRATION_DEPOSIT)
+        .ok(|c| c.mint(id(ALICE), U128(ONE), U128(5)));
+    assert_eq!(minted, U128(ONE));
+    assert_eq!(balance(ALICE), 4 * ONE - 5);
+}
+
+#[test]
+fn a_registration_that_would_take_the_whole_mint_is_refused() {
+    deploy();
+    Call::by(ROUTER)
+        .deposit(SNEAR_REGISTRATION_DEPOSIT)
+        .err("E_REGISTRATION_EXCEEDS_MINT", |c| {
+            c.mint(id(ALICE), U128(5), U128(5))
+        });
+    assert!(view(|c| c.storage_balance_of(id(ALICE))).is_none());
+    assert_eq!(supply(), 0);
 }
 
 #[test]
@@ -46,13 +84,13 @@ fn mint_to_a_registered_holder_refunds_the_whole_deposit() {
     register(ALICE);
     Call::by(ROUTER)
         .deposit(SNEAR_REGISTRATION_DEPOSIT)
-        .ok(|c| c.mint(id(ALICE), U128(ONE)));
+        .ok(|c| c.mint(id(ALICE), U128(ONE), U128(0)));
     assert_eq!(
         transfers(),
         vec![(id(ROUTER), SNEAR_REGISTRATION_DEPOSIT.as_yoctonear())]
     );
     // Without a deposit nothing is refunded.
-    Call::by(ROUTER).ok(|c| c.mint(id(ALICE), U128(ONE)));
+    Call::by(ROUTER).ok(|c| c.mint(id(ALICE), U128(ONE), U128(0)));
     assert!(transfers().is_empty());
     assert_eq!(balance(ALICE), 2 * ONE);
     // The registration stays the holder's own.
@@ -64,8 +102,12 @@ fn mint_fails_cleanly_when_the_deposit_cannot_register() {
     deploy();
     Call::by(ROUTER)
         .deposit(yocto(cost() - 1))
-        .err("E_STORAGE_DEPOSIT", |c| c.mint(id(ALICE), U128(ONE)));
-    Call::by(ROUTER).err("E_STORAGE_DEPOSIT", |c| c.mint(id(ALICE), U128(ONE)));
+        .err("E_STORAGE_DEPOSIT", |c| {
+            c.mint(id(ALICE), U128(ONE), U128(0))
+        });
+    Call::by(ROUTER).err("E_STORAGE_DEPOSIT", |c| {
+        c.mint(id(ALICE), U128(ONE), U128(0))
+    });
     assert!(view(|c| c.storage_balance_of(id(ALICE))).is_none());
 }
 
@@ -73,11 +115,13 @@ fn mint_fails_cleanly_when_the_deposit_cannot_register() {
 fn mint_rejections() {
     deploy();
     register(ALICE);
-    Call::by(ALICE).err("E_NOT_ROUTER", |c| c.mint(id(ALICE), U128(ONE)));
-    Call::by(GOVERNANCE).err("E_NOT_ROUTER", |c| c.mint(id(ALICE), U128(ONE)));
-    Call::by(ROUTER).err("E_ZERO_AMOUNT", |c| c.mint(id(ALICE), U128(0)));
-    Call::by(ROUTER).ok(|c| c.mint(id(ALICE), U128(u128::MAX)));
-    Call::by(ROUTER).err("E_BALANCE_OVERFLOW", |c| c.mint(id(ALICE), U128(1)));
+    Call::by(ALICE).err("E_NOT_ROUTER", |c| c.mint(id(ALICE), U128(ONE), U128(0)));
+    Call::by(GOVERNANCE).err("E_NOT_ROUTER", |c| c.mint(id(ALICE), U128(ONE), U128(0)));
+    Call::by(ROUTER).err("E_ZERO_AMOUNT", |c| c.mint(id(ALICE), U128(0), U128(0)));
+    Call::by(ROUTER).ok(|c| c.mint(id(ALICE), U128(u128::MAX), U128(0)));
+    Call::by(ROUTER).err("E_BALANCE_OVERFLOW", |c| {
+        c.mint(id(ALICE), U128(1), U128(0))
+    });
 }
 
 #[test]
@@ -166,7 +210,7 @@ fn router_calls_fit_their_gas_budgets() {
     // `used_gas` after the call includes the state read and the writes.
     Call::by(ROUTER)
         .deposit(SNEAR_REGISTRATION_DEPOSIT)
-        .ok(|c| c.mint(id(ALICE), U128(ONE)));
+        .ok(|c| c.mint(id(ALICE), U128(ONE), U128(0)));
     let mint_gas = env::used_gas();
     Call::by(ROUTER).ok(|c| c.burn(id(ALICE), U128(ONE / 2)));
     let burn_gas = env::used_gas();

@@ -47,7 +47,7 @@ fn measured_holder_storage_matches_the_constant() {
 
     Call::by(ROUTER)
         .deposit(SNEAR_REGISTRATION_DEPOSIT)
-        .ok(|c| c.mint(id(&longest), U128(u128::MAX / 2)));
+        .ok(|c| c.mint(id(&longest), U128(u128::MAX / 2), U128(0)));
     let registered = env::storage_usage();
     assert_eq!(registered - before, HOLDER_STORAGE_BYTES);
     push_index(u128::MAX / 4, 1);
@@ -247,7 +247,7 @@ fn who_paid_follows_each_registration() {
         assert!(!holder(ALICE).unwrap().router_paid);
         Call::by(ROUTER)
             .deposit(SNEAR_REGISTRATION_DEPOSIT)
-            .ok(|c| c.mint(id(ALICE), U128(ONE)));
+            .ok(|c| c.mint(id(ALICE), U128(ONE), U128(0)));
         assert!(!holder(ALICE).unwrap().router_paid);
         burn(ALICE, ONE);
         Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));

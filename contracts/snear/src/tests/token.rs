@@ -291,7 +291,7 @@ fn transfers_leave_the_contract_state_unwritten() {
     });
     assert!(!rewrote);
     let rewrote = Call::by(ROUTER).ok(|c| {
-        c.mint(id(BOB), U128(ONE));
+        c.mint(id(BOB), U128(ONE), U128(0));
         c.state_write()
     });
     assert!(rewrote);
