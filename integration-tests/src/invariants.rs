@@ -331,7 +331,11 @@ pub fn near_is_conserved(
         // Selling storage shares back to the buffer rounds down (the pool
         // keeps the dust): a yoctoNEAR or two of their value in a step
         // that sold some; otherwise exact.
-        let dust = if held_shares != b.storage_shares { 2 } else { 0 };
+        let dust = if held_shares != b.storage_shares {
+            2
+        } else {
+            0
+        };
         let least = (base + (ledger.router_top_ups - own.top_ups))
             .checked_sub(paid)
             .map(|l| l.saturating_sub(dust));
