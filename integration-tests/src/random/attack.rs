@@ -31,7 +31,7 @@ use super::chain::{interleave, UserCall, PROBE_BLOCKS};
 use super::outcome::{classify, Expect};
 use super::world::{fmt_near, Done, Fail, World};
 use crate::invariants::withdrawal_paid_exactly;
-use crate::keeper::EPOCH_OPS;
+use crate::keeper::{Keeper, EPOCH_OPS};
 use crate::rng::Rng;
 use crate::suite::{Staker, StakerKind, CALL_GAS, ONE_NEAR};
 
@@ -327,7 +327,13 @@ impl World {
         // In the backlog or in flight: a fresh claim first.
         if matches!(state, "backlog" | "in flight") && self.staked_value(&s) > 0 {
             let value = self.staked_value(&s);
-            let amount = r.percent_of(value, 5, 100);
+            let mut amount = r.percent_of(value, 5, 100);
+            if state == "in flight" {
+                // More than the buffer nets, so a validator call is needed.
+                let b = self.books();
+                let needed = b.buffered.saturating_sub(b.to_unstake) + ONE_NEAR;
+                amount = amount.max(needed.min(value));
+            }
             let expect = self.user_expect(&s, "unstake", amount)?;
             let before = (
                 self.details(&s.id).unstaked_balance.0,
@@ -378,8 +384,24 @@ impl World {
             fmt_near(b.reserve)
         );
         let before = (u, self.d.sys.snear_balance(&s.id));
-        let status: meta_pool::views::EpochStatus =
+        let mut status: meta_pool::views::EpochStatus =
             self.d.sys.router_view("get_epoch_status", json!({}));
+        if state == "in flight" && !status.unstake_pending && status.validators_to_sync > 0 {
+            // Only validators synced this epoch take unstakes: the keeper
+            // syncs them first (a keeper's step, not the user's).
+            let user_op = std::mem::replace(&mut self.user_op, false);
+            let keeper = Keeper::default();
+            let synced = self.step("keeper syncs the validators".into(), |sys| {
+                for _ in 0..keeper.max_calls_per_op {
+                    if keeper.call(sys, "epoch_sync").more != Some(true) {
+                        break;
+                    }
+                }
+            });
+            self.user_op = user_op;
+            synced?;
+            status = self.d.sys.router_view("get_epoch_status", json!({}));
+        }
         if state == "in flight" && status.unstake_pending {
             self.stats.attack(format!("restake: in flight, {method}"));
             let wait = r.range(0, 1);
@@ -624,26 +646,9 @@ impl World {
 
     pub(super) fn op_transfer_mid_burn(&mut self, r: &mut Rng) -> Done {
         let snear = self.d.sys.snear.clone();
-        let liquid: Vec<Staker> = self
-            .stakers()
-            .into_iter()
-            .filter(|s| s.kind == StakerKind::Liquid)
-            .collect();
-        let holders: Vec<Staker> = liquid
-            .iter()
-            .filter(|s| self.d.sys.snear_balance(&s.id) > 0)
-            .cloned()
-            .collect();
-        let Some(from) = r.pick(&holders).cloned() else {
-            return self.skip("no sNEAR holder");
-        };
-        let receivers: Vec<Staker> = liquid
-            .iter()
-            .filter(|s| s.id != from.id && self.d.sys.snear_registered(&s.id))
-            .cloned()
-            .collect();
-        let Some(to) = r.pick(&receivers).cloned() else {
-            return self.skip("no registered receiver");
+        let (from, to) = match self.pick_transfer_pair(r) {
+            Ok(pair) => pair,
+            Err(why) => return self.skip(why),
         };
         self.ensure_near(&from, 0);
         let bal = self.d.sys.snear_balance(&from.id);

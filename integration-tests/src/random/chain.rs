@@ -474,31 +474,9 @@ impl World {
     /// no share lost), or lands first and the transfer fails.
     fn race_unstake_all(&mut self, r: &mut Rng) -> Done {
         let snear = self.d.sys.snear.clone();
-        let registered = |w: &World, id: &AccountId| {
-            !w.d.sys
-                .view::<Value>(&snear, "storage_balance_of", json!({"account_id": id}))
-                .is_null()
-        };
-        let liquid: Vec<_> = self
-            .stakers()
-            .into_iter()
-            .filter(|s| s.kind == StakerKind::Liquid)
-            .collect();
-        let holders: Vec<_> = liquid
-            .iter()
-            .filter(|s| self.d.sys.snear_balance(&s.id) > 0)
-            .cloned()
-            .collect();
-        let Some(from) = r.pick(&holders).cloned() else {
-            return self.skip("no sNEAR holder");
-        };
-        let receivers: Vec<_> = liquid
-            .iter()
-            .filter(|s| s.id != from.id && registered(self, &s.id))
-            .cloned()
-            .collect();
-        let Some(to) = r.pick(&receivers).cloned() else {
-            return self.skip("no registered receiver");
+        let (from, to) = match self.pick_transfer_pair(r) {
+            Ok(pair) => pair,
+            Err(why) => return self.skip(why),
         };
         self.ensure_near(&from, 0);
         let bal = self.d.sys.snear_balance(&from.id);

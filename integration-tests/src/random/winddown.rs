@@ -9,6 +9,7 @@ use super::outcome::{classify, Expect};
 use super::world::{fmt_near, Done, Fail, World};
 use crate::keeper::KEEPER_GAS;
 use crate::suite::{Staker, StakerKind};
+use meta_pool::config::ACCOUNT_RECORD_COST;
 
 /// Epochs everyone has to be out after asking: the quoted wait (5), a
 /// validator's own wait when every one was used in the last four epochs
@@ -78,13 +79,24 @@ impl World {
         self.keeper_round(Some(KEEPER_GAS)).map(|_| ())
     }
 
-    /// Whether the router (or sNEAR) still holds anything of `s`.
+    /// Whether the router (or sNEAR) still holds anything of `s`. sNEAR
+    /// dust worth no more than the router record an unstake would create,
+    /// held by an account without one, is not: the router burns nothing of
+    /// it (`unstake_all` resolves to 0) and it stays the holder's token, to
+    /// send or sell.
     fn holds_anything(&self, s: &Staker) -> bool {
         if s.is_lockup() {
-            self.d.sys.core_views(&s.id).total > 0
-        } else {
-            self.details(&s.id).unstaked_balance.0 > 0 || self.d.sys.snear_balance(&s.id) > 0
+            return self.d.sys.core_views(&s.id).total > 0;
         }
+        let snear = self.d.sys.snear_balance(&s.id);
+        let unstaked = self.details(&s.id).unstaked_balance.0;
+        let dust = unstaked == 0
+            && self
+                .share_pool()
+                .amount_from_shares_down(snear)
+                .unwrap_or(0)
+                <= ACCOUNT_RECORD_COST;
+        unstaked > 0 || (snear > 0 && !dust)
     }
 
     /// Unstakes everything `s` has staked.
@@ -94,7 +106,7 @@ impl World {
         } else {
             self.d.sys.snear_balance(&s.id)
         };
-        if staked == 0 {
+        if staked == 0 || !self.holds_anything(s) {
             return Ok(());
         }
         self.ensure_near(s, 0);

@@ -19,6 +19,7 @@ use super::promise::PromiseTracker;
 use super::stats::Stats;
 use crate::invariants::{own_funds_not_spent_by_users, Violation, Violations};
 use crate::keeper::KeeperError;
+use crate::rng::Rng;
 use crate::suite::{Driver, Staker, StakerKind, StepError, System, ONE_NEAR};
 
 /// Own funds under which the router may refuse new records and
@@ -313,6 +314,27 @@ impl World {
         } else {
             Expect::Ok
         }
+    }
+
+    /// A liquid sNEAR holder and another liquid account registered at sNEAR
+    /// to send to; `Err` says which is missing.
+    pub fn pick_transfer_pair(&self, r: &mut Rng) -> Result<(Staker, Staker), &'static str> {
+        let liquid: Vec<Staker> = self
+            .stakers()
+            .into_iter()
+            .filter(|s| s.kind == StakerKind::Liquid)
+            .collect();
+        let holders: Vec<&Staker> = liquid
+            .iter()
+            .filter(|s| self.d.sys.snear_balance(&s.id) > 0)
+            .collect();
+        let from = (*r.pick(&holders).ok_or("no sNEAR holder")?).clone();
+        let receivers: Vec<&Staker> = liquid
+            .iter()
+            .filter(|s| s.id != from.id && self.d.sys.snear_registered(&s.id))
+            .collect();
+        let to = (*r.pick(&receivers).ok_or("no registered receiver")?).clone();
+        Ok((from, to))
     }
 
     /// An operation that found nothing to do.
