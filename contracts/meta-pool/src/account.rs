@@ -186,13 +186,8 @@ impl MetaPool {
     /// same transaction, paying its stake with the reserve that backs other
     /// accounts' available balances (tests `restake_mid_flight_*`).
     pub(crate) fn fund_stake_from_claims(&mut self, amount: u128, available: bool) {
-        let b = &self.books;
-        let drawable = b
-            .reserve
-            .saturating_add(b.to_unstake)
-            .saturating_add(b.unstake_in_flight)
-            .saturating_add(b.earmarked);
-        require!(drawable >= amount, ERR_FUNDS_IN_FLIGHT);
+        // Every bucket is drawable, so the claims identity covers `amount`
+        // (it is part of the account's unstaked balance).
         let mut left = self.draw_to_unstake(amount);
         left = self.books.restake_in_flight(left);
         if available {

@@ -32,10 +32,9 @@ pub struct Books {
     /// Shares of the seed, owned by no one; they pay the pool's dust.
     #[serde(with = "u128_string")]
     pub seed_shares: u128,
-    /// Part of `seed_shares` that repays the router's own funds: storage
-    /// users paid in staked NEAR while the buffer could not give liquid NEAR
-    /// for it (`MetaPool::take_registration`, `take_record_fee`). Sold back
-    /// to the buffer as soon as it holds NEAR (`repay_storage`).
+    /// Part of `seed_shares` owed to the router's own funds: storage users
+    /// paid in staked NEAR that the buffer has not bought back yet
+    /// (`owe_storage`, `repay_storage`).
     #[serde(with = "u128_string")]
     pub storage_shares: u128,
     /// Shares the router holds for lockup accounts.
@@ -241,8 +240,10 @@ impl Books {
         self.users_unstaked -= amount;
     }
 
-    /// Books `shares` of staked NEAR as owed to the router's own funds
-    /// (held by the seed until `repay_storage`).
+    /// Books `shares` (already in the totals) as owed to the router's own
+    /// funds: storage a user paid in staked NEAR. The seed holds them until
+    /// `repay_storage` sells them to the buffer, at once when it holds this
+    /// stake's NEAR, else at the next epoch operation.
     pub fn owe_storage(&mut self, shares: u128) {
         self.seed_shares += shares;
         self.storage_shares += shares;

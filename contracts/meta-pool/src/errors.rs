@@ -32,8 +32,6 @@ pub const ERR_NOT_AVAILABLE: &str =
     "E_NOT_AVAILABLE: the unstaked balance is not yet available due to the unstaking delay";
 pub const ERR_RESERVE_SHORT: &str =
     "E_RESERVE_SHORT: the withdrawal reserve does not hold this amount yet; the keeper collects it";
-pub const ERR_FUNDS_IN_FLIGHT: &str =
-    "E_FUNDS_IN_FLIGHT: the unstaked balance is being moved by an epoch operation; retry shortly";
 pub const ERR_STORAGE_RESERVE_LOW: &str =
     "E_STORAGE_RESERVE_LOW: the router's own storage reserve is too low; top it up by transfer";
 pub const ERR_NOT_ENOUGH_GAS: &str =

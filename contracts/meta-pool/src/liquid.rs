@@ -41,9 +41,7 @@ impl MetaPool {
     /// When sNEAR registered the holder, it minted `registration_shares`
     /// fewer shares (the new holder pays its registration with them, see
     /// `liquid_mint`): their NEAR leaves the stake for the router's own
-    /// funds, which advanced the deposit, out of the buffer where this
-    /// stake's NEAR still waits; should the keeper have placed it already,
-    /// the shares go to the seed instead (the protocol's own stake).
+    /// funds, which advanced the deposit (`take_registration`).
     #[private]
     pub fn on_mint(
         &mut self,
@@ -286,44 +284,33 @@ impl MetaPool {
 
     /// Takes the NEAR of `shares` a new holder left unminted for its sNEAR
     /// registration out of the stake, for the router's own funds that
-    /// advanced the deposit; returns what they were worth. The NEAR comes
-    /// from the buffer; what the buffer cannot give (the keeper placed this
-    /// stake meanwhile) stays staked as seed shares, owned by the protocol.
+    /// advanced the deposit (see `Books::owe_storage`); returns what they
+    /// were worth.
     fn take_registration(&mut self, shares: u128) -> u128 {
         if shares == 0 {
             return 0;
         }
         let value = self.books.value_of(shares);
-        if self.books.buffered >= value {
-            self.books.remove_shares(shares);
-            self.books.buffered -= value;
-        } else {
-            self.books.owe_storage(shares);
-        }
+        self.books.owe_storage(shares);
+        self.books.repay_storage();
         value
     }
 
     /// Takes the storage of the record an unstake creates, at most
-    /// `ACCOUNT_RECORD_COST`, out of the unstaked `value` (already out of the
-    /// stake). The NEAR is still staked; the buffer hands the same amount of
-    /// liquid NEAR to the router's own funds in exchange (the staked NEAR
-    /// then backs the buffer's shares), so the own funds that hold the
-    /// record are repaid at once. What the buffer cannot give stays staked
-    /// as storage shares until the buffer buys them back. Returns the fee.
+    /// `ACCOUNT_RECORD_COST`, out of the unstaked `value` (already out of
+    /// the stake, still staked NEAR): it buys shares for the router's own
+    /// funds that hold the record (see `Books::owe_storage`). Returns the
+    /// fee.
     fn take_record_fee(&mut self, value: u128) -> u128 {
         let fee = value.min(ACCOUNT_RECORD_COST);
-        let from_buffer = fee.min(self.books.buffered);
-        self.books.buffered -= from_buffer;
-        let rest = fee - from_buffer;
-        if rest > 0 {
-            // Shares rounded down at the price of the moment; a rest too
-            // small for one share stays with every holder.
-            match self.books.add_stake(rest) {
-                Ok(seed) => self.books.owe_storage(seed),
-                Err(_) => {
-                    self.books.total_staked = self.books.total_staked.saturating_add(rest);
-                }
+        // Shares rounded down at the price of the moment; a fee too small
+        // for one share stays with every holder.
+        match self.books.add_stake(fee) {
+            Ok(shares) => {
+                self.books.owe_storage(shares);
+                self.books.repay_storage();
             }
+            Err(_) => self.books.total_staked = self.books.total_staked.saturating_add(fee),
         }
         fee
     }
