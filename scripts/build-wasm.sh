@@ -10,8 +10,11 @@ cd "$(dirname "$0")/.."
 select_wasm_toolchain
 
 # One line per wasm: <package> <output name> [<cargo features>].
-# Variants with features build in their own target directory, so switching
-# between them never invalidates the default build.
+# Variants with features build in a target directory of their features, so
+# switching between them never invalidates the default build, and variants
+# with the same features share their dependencies' build. The
+# `next-version` builds are the test-only second versions the upgrade tests
+# deploy (one more state field and view).
 CONTRACTS=(
     "test-whitelist test_whitelist"
     "governance governance"
@@ -24,6 +27,9 @@ CONTRACTS=(
     "test-pool test_pool_faults test"
     "snear snear_faults test"
     "test-callee test_callee"
+    "meta-pool meta_pool_next next-version"
+    "snear snear_next next-version"
+    "governance governance_next next-version"
 )
 
 TARGET=wasm32-unknown-unknown
@@ -73,7 +79,7 @@ for line in "${CONTRACTS[@]}"; do
     if [ -z "${features:-}" ]; then
         src="target/wasm/$TARGET/release/${pkg//-/_}.wasm"
     else
-        dir="target/wasm-$out"
+        dir="target/wasm-${features//,/-}"
         build "$dir" "$features" "$pkg"
         src="$dir/$TARGET/release/${pkg//-/_}.wasm"
     fi

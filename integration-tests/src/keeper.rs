@@ -2,7 +2,8 @@
 //!
 //! Once an epoch, early: `epoch_sync`, `epoch_withdraw`, `epoch_unstake`,
 //! `epoch_stake`, `epoch_rebalance`, each called until it returns `false`
-//! (the router's documented loop). Every call goes through
+//! (the router's documented loop); `epoch_stake` is skipped while the
+//! router's staking is paused (`is_staking_paused`), when it would refuse. Every call goes through
 //! `System::call_router`, so the stakes it causes are checked against the
 //! caps by the invariants. The loop is bounded: an operation that still
 //! says "more" after `max_calls_per_op` calls is reported, not retried
@@ -219,6 +220,11 @@ impl Keeper {
     pub fn run_round(&self, sys: &mut System) -> Result<KeeperReport, KeeperError> {
         let mut report = KeeperReport::default();
         for op in EPOCH_OPS {
+            // A paused router refuses new stake (`E_STAKING_PAUSED`) and
+            // reports no stake work: nothing to call.
+            if op == "epoch_stake" && sys.router_view::<bool>("is_staking_paused", json!({})) {
+                continue;
+            }
             let mut calls = 0;
             loop {
                 if calls == self.max_calls_per_op {

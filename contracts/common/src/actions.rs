@@ -76,6 +76,30 @@ pub const ERR_WEIGHT_OUT_OF_BOUNDS: &str = "E_WEIGHT_BOUNDS: weight must be 1..=
 pub const ERR_EMISSION_TOO_HIGH: &str = "E_EMISSION_BOUNDS: emission above the hard cap";
 pub const ERR_EMPTY_WEIGHTS: &str = "E_EMPTY_WEIGHTS: no weights given";
 pub const ERR_DUPLICATE_VALIDATOR: &str = "E_DUPLICATE: validator listed twice";
+pub const ERR_PAUSE_EPOCHS_OUT_OF_BOUNDS: &str =
+    "E_PAUSE_EPOCHS_BOUNDS: a staking pause must last 1..=MAX_STAKING_PAUSE_EPOCHS (56) epochs";
+
+/// Epochs a guardian's staking pause lasts (`guardian_pause_staking`); it
+/// ends by itself then unless the DAO extended it. Long enough for the DAO
+/// to decide on it under the default rules: a `PauseStaking` proposal made
+/// when the guardian pauses (6-epoch vote, one epoch to queue, 10-epoch
+/// time-lock: 17) executes before the pause lapses, with three epochs to
+/// spare; about ten days at mainnet's 12-hour epochs. The guardian cannot
+/// extend its own pause (`E_ALREADY_PAUSED` while one is in force).
+pub const GUARDIAN_PAUSE_EPOCHS: u64 = 20;
+
+/// The longest staking pause one DAO decision sets (`PauseStaking`): 56
+/// epochs, about four weeks, the longest single period the DAO's hard
+/// bounds allow (voting, time-lock and grace are each at most 56). A
+/// renewal under the default rules (16 epochs from proposal to execution)
+/// lands well before it lapses, and a pause nobody renews ends within a
+/// month, so no single vote closes the router to new stake for good.
+pub const MAX_STAKING_PAUSE_EPOCHS: u64 = 56;
+// The DAO can always set a pause at least as long as the guardian's. (That
+// the guardian's outlasts the fastest DAO decision is asserted where the
+// DAO's bounds live, in the governance crate.)
+const _: () =
+    assert!(GUARDIAN_PAUSE_EPOCHS >= 1 && GUARDIAN_PAUSE_EPOCHS <= MAX_STAKING_PAUSE_EPOCHS);
 
 /// A router parameter with its new value.
 #[near(serializers = [json, borsh])]
@@ -154,6 +178,13 @@ pub enum RouterAction {
     SetParameter { parameter: RouterParameter },
     /// Sets the META emitted per epoch over all shares.
     SetEmission { meta_per_epoch: U128 },
+    /// Pauses new stake until `epochs` epochs from now (1..=
+    /// [`MAX_STAKING_PAUSE_EPOCHS`]), replacing the end of any pause in
+    /// force: extends it or shortens it. Exits are never paused.
+    PauseStaking { epochs: u64 },
+    /// Ends any staking pause now; succeeds (changing nothing) when none is
+    /// in force, so a retried execution does not fail.
+    ResumeStaking,
 }
 
 impl RouterAction {
@@ -182,10 +213,18 @@ impl RouterAction {
                     Err(ERR_EMISSION_TOO_HIGH)
                 }
             }
+            RouterAction::PauseStaking { epochs } => {
+                if (1..=MAX_STAKING_PAUSE_EPOCHS).contains(epochs) {
+                    Ok(())
+                } else {
+                    Err(ERR_PAUSE_EPOCHS_OUT_OF_BOUNDS)
+                }
+            }
             RouterAction::PauseValidator { .. }
             | RouterAction::ResumeValidator { .. }
             | RouterAction::DrainValidator { .. }
-            | RouterAction::RemoveValidator { .. } => Ok(()),
+            | RouterAction::RemoveValidator { .. }
+            | RouterAction::ResumeStaking => Ok(()),
         }
     }
 }
@@ -276,6 +315,45 @@ mod tests {
             set(MAX_META_PER_EPOCH + 1).validate(),
             Err(ERR_EMISSION_TOO_HIGH)
         );
+    }
+
+    #[test]
+    fn staking_pause_epochs_are_bounded() {
+        let pause = |epochs| RouterAction::PauseStaking { epochs };
+        assert!(pause(1).validate().is_ok());
+        assert!(pause(MAX_STAKING_PAUSE_EPOCHS).validate().is_ok());
+        assert_eq!(pause(0).validate(), Err(ERR_PAUSE_EPOCHS_OUT_OF_BOUNDS));
+        assert_eq!(
+            pause(MAX_STAKING_PAUSE_EPOCHS + 1).validate(),
+            Err(ERR_PAUSE_EPOCHS_OUT_OF_BOUNDS)
+        );
+        assert!(RouterAction::ResumeStaking.validate().is_ok());
+    }
+
+    #[test]
+    fn staking_pause_json_shape_is_stable() {
+        assert_eq!(
+            to_value(RouterAction::PauseStaking { epochs: 20 }).unwrap(),
+            json!({"PauseStaking": {"epochs": 20}})
+        );
+        assert_eq!(
+            to_value(RouterAction::ResumeStaking).unwrap(),
+            json!("ResumeStaking")
+        );
+        assert_eq!(
+            from_str::<RouterAction>(r#""ResumeStaking""#).unwrap(),
+            RouterAction::ResumeStaking
+        );
+        // Borsh tags are append-only: the new variants follow the old ones.
+        let tag = |a: &RouterAction| near_sdk::borsh::to_vec(a).unwrap()[0];
+        assert_eq!(
+            tag(&RouterAction::SetEmission {
+                meta_per_epoch: U128(0)
+            }),
+            7
+        );
+        assert_eq!(tag(&RouterAction::PauseStaking { epochs: 1 }), 8);
+        assert_eq!(tag(&RouterAction::ResumeStaking), 9);
     }
 
     #[test]

@@ -124,8 +124,18 @@ pub trait RouterGovernanceApi {
     /// for any predecessor other than the governance contract (or the owner
     /// during bootstrap).
     fn apply_governance_action(&mut self, action: RouterAction) -> bool;
+    /// The guardian's emergency pause of new stake, relayed by governance
+    /// (`pause_staking`): pauses for `actions::GUARDIAN_PAUSE_EPOCHS`.
+    /// Panics for any predecessor other than the governance contract
+    /// (`E_NOT_GOVERNANCE`) and while a pause is in force
+    /// (`E_ALREADY_PAUSED`).
+    fn guardian_pause_staking(&mut self);
 }
 
 /// Gas governance attaches to `apply_governance_action`: the router's work
 /// plus, for an added validator, its whitelist call and callback.
 pub const GAS_FOR_ROUTER_ACTION: Gas = Gas::from_tgas(40);
+/// Gas governance attaches to `guardian_pause_staking`: bookkeeping only,
+/// one state write and an event, no cross-contract call (measured on
+/// localnet: 1.8 Tgas burnt, `integration-tests/tests/router_pause.rs`).
+pub const GAS_FOR_ROUTER_PAUSE: Gas = Gas::from_tgas(10);

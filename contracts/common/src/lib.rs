@@ -10,5 +10,7 @@ pub mod actions;
 pub mod ext;
 pub mod pool_state;
 pub mod shares;
+pub mod upgrade;
+pub mod versioned;
 
 pub use shares::U256;

@@ -89,6 +89,20 @@ pub const TIMELOCK_EPOCHS: RuleBounds<u64> = RuleBounds {
 // unstakes in the epoch the proposal is queued.
 const _: () = assert!(TIMELOCK_EPOCHS.min > STAKER_EXIT_EPOCHS + 1);
 
+/// The least time-lock of an upgrade proposal. New code can change
+/// anything the router does with stake, so a staker who disagrees must be
+/// able to leave at the quote before it runs: the router's unstake wait
+/// ([`STAKER_EXIT_EPOCHS`], its `UNSTAKE_WAIT_EPOCHS`) plus one epoch,
+/// and never shorter than any proposal's least time-lock.
+pub const UPGRADE_TIMELOCK_MIN_EPOCHS: u64 = {
+    let exit = STAKER_EXIT_EPOCHS + 1;
+    if exit > TIMELOCK_EPOCHS.min {
+        exit
+    } else {
+        TIMELOCK_EPOCHS.min
+    }
+};
+
 /// After its eta (or after the vote, if never queued) a proposal stays
 /// executable this long, then expires.
 pub const GRACE_EPOCHS: RuleBounds<u64> = RuleBounds {

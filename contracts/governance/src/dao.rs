@@ -15,6 +15,7 @@ use crate::events::GovernanceEvent;
 use crate::gas::*;
 use crate::proposal::*;
 use crate::reply::{bool_reply, Reply};
+use crate::staged::CODE_REF_BYTES;
 use crate::storage::{self, Payment};
 use crate::{Governance, GovernanceExt, VoteChoiceRecord};
 
@@ -35,6 +36,9 @@ impl Governance {
         let epoch = env::epoch_height();
         proposal.start_epoch = epoch;
         proposal.voting_ends_epoch = epoch + proposal.rules.voting_period_epochs;
+        if let Some((_, hash)) = proposal.kind.upgrade() {
+            self.reference_code(id, hash);
+        }
         GovernanceEvent::ProposalCreated {
             proposal_id: id,
             proposer: proposal.proposer.clone(),
@@ -61,7 +65,7 @@ impl Governance {
 
     /// Puts an Executing proposal back to Queued, so it can be retried
     /// until it expires.
-    fn restore_queued(&mut self, proposal_id: u64, reason: &str) {
+    pub(crate) fn restore_queued(&mut self, proposal_id: u64, reason: &str) {
         if let Some(p) = self.proposals.get_mut(&proposal_id) {
             if p.status == ProposalStatus::Executing {
                 p.status = ProposalStatus::Queued;
@@ -74,7 +78,14 @@ impl Governance {
         .emit();
     }
 
-    fn mark_executed(&mut self, proposal_id: u64) {
+    /// Whether the proposal waits for its execution's callback.
+    pub(crate) fn is_executing(&self, proposal_id: u64) -> bool {
+        self.proposals
+            .get(&proposal_id)
+            .is_some_and(|p| p.status == ProposalStatus::Executing)
+    }
+
+    pub(crate) fn mark_executed(&mut self, proposal_id: u64) {
         if let Some(p) = self.proposals.get_mut(&proposal_id) {
             p.status = ProposalStatus::Executed;
         }
@@ -92,7 +103,9 @@ impl Governance {
     /// `proposal` is `{"description": "...", "kind": <ProposalKind>}`;
     /// unknown fields, unknown kinds and actions outside their hard bounds
     /// are rejected (`E_PROPOSAL_INPUT`, `E_PARAM_BOUNDS`, ...). The rules in
-    /// force and the quorum are frozen into the proposal.
+    /// force and the quorum are frozen into the proposal. An upgrade names
+    /// code staged with `stage_code` by its sha256 (`E_CODE_NOT_STAGED`
+    /// otherwise) and holds it until the proposal ends.
     ///
     /// Deposit: the proposal's storage (about 0.003 NEAR plus the
     /// description at 0.00001 NEAR a byte), from the attached deposit, then
@@ -126,6 +139,9 @@ impl Governance {
             }
             _ => None,
         };
+        if let Some((_, hash)) = input.kind.upgrade() {
+            require!(self.staged_code(&hash).is_some(), ERR_CODE_NOT_STAGED);
+        }
         let proposer = env::predecessor_account_id();
         let snapshot_block = env::block_height()
             .checked_sub(1)
@@ -158,7 +174,12 @@ impl Governance {
             .len();
         let attached = env::attached_deposit().as_yoctonear();
         let mut payment = Payment::new(proposer, attached);
-        self.charge(&mut payment, storage::proposal_bytes(len as u64));
+        let code_ref = if proposal.kind.upgrade().is_some() {
+            CODE_REF_BYTES
+        } else {
+            0
+        };
+        self.charge(&mut payment, storage::proposal_bytes(len as u64) + code_ref);
         let paid_from_deposit = attached - payment.deposit_left;
         let paid_from_storage = payment.from_storage;
         payment.refund_rest();
@@ -263,7 +284,8 @@ impl Governance {
 
     /// Starts the time-lock of a Succeeded proposal (`E_NOT_SUCCEEDED`
     /// otherwise): it becomes executable at `eta_epoch = now +
-    /// timelock_epochs`. Anyone may call it; no deposit; ~3 Tgas. Returns the
+    /// timelock_epochs` (for an upgrade at least
+    /// `UPGRADE_TIMELOCK_MIN_EPOCHS`). Anyone may call it; no deposit; ~3 Tgas. Returns the
     /// eta; emits `proposal_queued`.
     pub fn queue(&mut self, proposal_id: u64) -> u64 {
         let epoch = env::epoch_height();
@@ -276,7 +298,7 @@ impl Governance {
             panic_in_state(ERR_NOT_SUCCEEDED, state);
         }
         proposal.status = ProposalStatus::Queued;
-        proposal.eta_epoch = epoch + proposal.rules.timelock_epochs;
+        proposal.eta_epoch = epoch + proposal.kind.timelock_epochs(&proposal.rules);
         let eta_epoch = proposal.eta_epoch;
         GovernanceEvent::ProposalQueued {
             proposal_id,
@@ -291,7 +313,12 @@ impl Governance {
     /// `E_ALREADY_EXECUTED`, `E_NOT_QUEUED`). Anyone may call it; no deposit.
     ///
     /// A guardian change applies at once (emits `guardian_set`,
-    /// `proposal_executed`; returns `true`). A router action marks the
+    /// `proposal_executed`; returns `true`). An upgrade marks the proposal
+    /// Executing and sends its staged code to the target (`upgrade`); its
+    /// callback `on_upgrade_result` marks it Executed (releasing the code)
+    /// when the deploy and migration succeeded, else Queued again; gas at
+    /// least `gas::execute_upgrade_gas` (about 150 Tgas for 410 kB of code;
+    /// attach 300). A router action marks the
     /// proposal Executing (`proposal_executing`), re-checks the whitelist
     /// for an added validator, and calls the router's
     /// `apply_governance_action`; the callback marks it Executed only when
@@ -322,6 +349,12 @@ impl Governance {
                 return PromiseOrValue::Value(true);
             }
             ProposalKind::Router(action) => action,
+            kind @ (ProposalKind::UpgradeRouter { .. }
+            | ProposalKind::UpgradeSnear { .. }
+            | ProposalKind::UpgradeGovernance { .. }) => {
+                let (target, hash) = kind.upgrade().unwrap_or_else(|| env::abort());
+                return PromiseOrValue::Promise(self.execute_upgrade(proposal_id, target, hash));
+            }
         };
         if let Err(e) = action.validate() {
             env::panic_str(e);
@@ -390,11 +423,7 @@ impl Governance {
     /// checks (a validator already listed, already paused or removed).
     #[private]
     pub fn on_execute_result(&mut self, proposal_id: u64) -> bool {
-        let executing = self
-            .proposals
-            .get(&proposal_id)
-            .is_some_and(|p| p.status == ProposalStatus::Executing);
-        if !executing {
+        if !self.is_executing(proposal_id) {
             return false;
         }
         let reason = match bool_reply() {

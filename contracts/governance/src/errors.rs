@@ -70,3 +70,21 @@ pub const ERR_NOT_QUEUED: &str = "E_NOT_QUEUED: the proposal is not queued";
 // Guardian.
 pub const ERR_NOT_GUARDIAN: &str = "E_NOT_GUARDIAN: only the guardian may cancel";
 pub const ERR_GUARDIAN_EXPIRED: &str = "E_GUARDIAN_EXPIRED: the guardian's mandate has lapsed";
+
+// Upgrades and staged code.
+pub const ERR_NOT_WASM: &str = "E_NOT_WASM: the staged code is not a wasm module";
+pub const ERR_STAGE_DEPOSIT: &str =
+    "E_STAGE_DEPOSIT: attach at least the staged code's storage (its length in bytes x 10^19 yoctoNEAR, plus its records)";
+pub const ERR_CODE_NOT_STAGED: &str =
+    "E_CODE_NOT_STAGED: no staged code has this hash (stage it with stage_code first)";
+pub const ERR_CODE_IN_USE: &str =
+    "E_CODE_IN_USE: a proposal that may still execute names this code";
+pub const ERR_NOT_STAGER: &str =
+    "E_NOT_STAGER: only the account that staged the code may unstage it";
+pub const ERR_PROPOSAL_LIVE: &str =
+    "E_PROPOSAL_LIVE: the proposal may still execute; its code is released when it ends";
+pub const ERR_NO_CODE_REF: &str =
+    "E_NO_CODE_REF: the proposal names no staged code, or its code was already released";
+
+// The guardian's staking pause (issue 14).
+pub const ERR_NOT_GUARDIAN_PAUSE: &str = "E_NOT_GUARDIAN: only the guardian may pause staking";

@@ -1,7 +1,7 @@
 //! NEP-297 events: the NEP-141 token events (`nep141` 1.0.0) and the DAO's
 //! own (`meta-governance` 1.0.0).
 
-use near_sdk::json_types::U128;
+use near_sdk::json_types::{Base58CryptoHash, U128};
 use near_sdk::{near, AccountId};
 
 use crate::proposal::{ProposalKind, VoteChoice};
@@ -93,6 +93,33 @@ pub enum GovernanceEvent {
         account_id: AccountId,
         expires_at_epoch: u64,
     },
+    /// Code was staged for upgrade proposals to name by its hash; the
+    /// stager paid `storage_deposit` for it.
+    #[event_version("1.0.0")]
+    CodeStaged {
+        code_hash: Base58CryptoHash,
+        stager: AccountId,
+        length: u64,
+        storage_deposit: U128,
+    },
+    /// Staged code no live proposal names any more was deleted and its
+    /// storage deposit refunded to the stager.
+    #[event_version("1.0.0")]
+    CodeUnstaged {
+        code_hash: Base58CryptoHash,
+        stager: AccountId,
+        refund: U128,
+    },
+    /// New code was deployed by an `UpgradeGovernance` proposal and its
+    /// `migrate` turned the stored state of `from_version` into
+    /// `to_version`.
+    #[event_version("1.0.0")]
+    StateMigrated { from_version: u8, to_version: u8 },
+    /// The guardian asked the router to pause new stake
+    /// (`guardian_pause_staking`); the router's `staking_paused` event
+    /// confirms it, or its refusal (`E_ALREADY_PAUSED`) fails the call.
+    #[event_version("1.0.0")]
+    StakingPauseRequested { guardian: AccountId },
 }
 
 pub(crate) fn emit_mint(owner_id: &AccountId, amount: u128) {

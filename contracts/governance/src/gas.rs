@@ -12,7 +12,10 @@
 //! cost; each budget is a few times that.
 
 use meta_common::ext::{GAS_FOR_ROUTER_ACTION, GAS_FOR_WHITELIST_CHECK};
+use meta_common::upgrade::{code_args_gas, deploy_and_migrate_gas, upgrade_call_gas};
 use near_sdk::Gas;
+
+use crate::proposal::UpgradeTarget;
 
 /// Headroom for a method's own work and the receipts it creates.
 const OWN_WORK: Gas = Gas::from_tgas(15);
@@ -72,3 +75,29 @@ pub const GAS_FOR_EXECUTE_WITH_WHITELIST: Gas = sum(&[
     GAS_FOR_WHITELIST_CHECK,
     GAS_FOR_ON_EXECUTE_WHITELISTED,
 ]);
+
+/// `storage_read` and `storage_remove` charge about 5.6 and 11.5 Mgas a
+/// byte of value; this covers either, with headroom.
+const CODE_STORAGE_GAS_PER_BYTE: u64 = 15_000_000;
+
+/// `on_upgrade_result`: marks the proposal and may delete the staged code
+/// (measured on localnet: about 3 Tgas plus the deletion).
+pub const fn on_upgrade_result_gas(code_len: u64) -> Gas {
+    Gas::from_gas(Gas::from_tgas(10).as_gas() + code_len * CODE_STORAGE_GAS_PER_BYTE)
+}
+
+/// What `execute` needs for an upgrade proposal of `code_len` bytes: its
+/// own work with the code's read, the code sent to the target (for the
+/// router and sNEAR) and the target's `upgrade`, or the deploy and
+/// migration (for governance itself), and the callback. About 150 Tgas for
+/// the router's 410 kB; attach 300 Tgas.
+pub const fn execute_upgrade_gas(target: UpgradeTarget, code_len: u64) -> Gas {
+    let read = code_len * CODE_STORAGE_GAS_PER_BYTE;
+    let call = match target {
+        UpgradeTarget::Router | UpgradeTarget::Snear => {
+            code_args_gas(code_len).as_gas() + upgrade_call_gas(code_len).as_gas()
+        }
+        UpgradeTarget::Governance => deploy_and_migrate_gas(code_len).as_gas(),
+    };
+    Gas::from_gas(OWN_WORK.as_gas() + read + call + on_upgrade_result_gas(code_len).as_gas())
+}

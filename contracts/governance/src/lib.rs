@@ -4,15 +4,22 @@
 //! checkpoint of every balance and of the total supply per block, and the
 //! DAO, whose votes are weighed with those checkpoints at a snapshot block
 //! before each proposal. The DAO's only powers are typed router actions
-//! (the validator list and bounded parameters) and the guardian's mandate.
+//! (the validator list and bounded parameters), the guardian's mandate,
+//! and code upgrades of the router, sNEAR and itself (staged code named by
+//! its hash, behind a time-lock longer than a staker's exit).
 //!
 //! Modules: `ledger` (balances and checkpoints), `storage` (who pays for
 //! records, NEP-145), `token` (NEP-141, NEP-148, minting), `proposal` (the
 //! proposal types and their state), `dao` (propose, vote, queue, execute),
-//! `reply` (reading a callee's answer in a callback), `guardian`, `views`.
+//! `reply` (reading a callee's answer in a callback), `guardian`, `views`,
+//! `staged` (code staged for upgrades), `upgrade` (executing upgrades,
+//! the versioned state and its migration).
 
+use near_sdk::borsh::{BorshDeserialize, BorshSerialize};
 use near_sdk::store::{LookupMap, Vector};
-use near_sdk::{env, near, require, AccountId, BorshStorageKey, PanicOnDefault};
+use near_sdk::{
+    env, near, near_bindgen, require, AccountId, BorshStorageKey, CryptoHash, PanicOnDefault,
+};
 
 pub mod config;
 mod dao;
@@ -23,16 +30,19 @@ mod guardian;
 mod ledger;
 pub mod proposal;
 mod reply;
+pub mod staged;
 pub mod storage;
 pub mod token;
+pub mod upgrade;
 mod views;
 
 pub use config::{ConfigBounds, GovernanceConfig, RuleBounds};
 pub use guardian::Guardian;
 pub use ledger::{Account, Checkpoint};
 pub use proposal::{
-    Proposal, ProposalInput, ProposalKind, ProposalState, ProposalView, VoteChoice,
+    Proposal, ProposalInput, ProposalKind, ProposalState, ProposalView, UpgradeTarget, VoteChoice,
 };
+pub use staged::StagedCode;
 pub use storage::{StorageBalance, StorageBalanceBounds};
 pub use token::FungibleTokenMetadata;
 pub use views::{CheckpointView, ContractConfigView, GuardianView, VoteView};
@@ -46,6 +56,8 @@ pub(crate) fn require_one_yocto() {
 }
 
 /// Storage prefixes; each is one byte, which the storage costs count on.
+/// Append only: a reordering would point live data at the wrong
+/// collection after an upgrade.
 #[near]
 #[derive(BorshStorageKey)]
 pub(crate) enum StorageKey {
@@ -55,10 +67,16 @@ pub(crate) enum StorageKey {
     SupplyCheckpoints,
     Proposals,
     Votes,
+    StagedCode,
+    StagedCodeBytes,
+    CodeRefs,
 }
 
-#[near(contract_state)]
-#[derive(PanicOnDefault)]
+/// The contract's state, stored versioned (`upgrade`): fields are appended
+/// at the end only, so an older layout is a prefix of the newer one.
+#[near_bindgen]
+#[derive(BorshSerialize, BorshDeserialize, PanicOnDefault)]
+#[borsh(crate = "near_sdk::borsh")]
 pub struct Governance {
     router_account_id: AccountId,
     snear_account_id: AccountId,
@@ -77,6 +95,14 @@ pub struct Governance {
     proposals: LookupMap<u64, Proposal>,
     proposal_count: u64,
     votes: LookupMap<(u64, AccountId), VoteChoiceRecord>,
+    /// Code staged for upgrade proposals, by sha256 (`staged`).
+    staged_code: LookupMap<CryptoHash, StagedCode>,
+    /// The staged code each live upgrade proposal names.
+    code_refs: LookupMap<u64, CryptoHash>,
+    /// Test-only second version (`next-version`): the epoch its migration
+    /// ran in. Keep it the last field: the migration appends it.
+    #[cfg(feature = "next-version")]
+    upgraded_at_epoch: u64,
 }
 
 /// A cast vote as stored.
@@ -122,6 +148,10 @@ impl Governance {
             proposals: LookupMap::new(StorageKey::Proposals),
             proposal_count: 0,
             votes: LookupMap::new(StorageKey::Votes),
+            staged_code: LookupMap::new(StorageKey::StagedCode),
+            code_refs: LookupMap::new(StorageKey::CodeRefs),
+            #[cfg(feature = "next-version")]
+            upgraded_at_epoch: env::epoch_height(),
         };
         if let Some(account_id) = guardian_account_id {
             this.set_guardian(account_id, config::GUARDIAN_TERM_EPOCHS.default);

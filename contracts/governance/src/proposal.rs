@@ -2,17 +2,18 @@
 //! is in at a given epoch.
 
 use meta_common::actions::{RouterAction, BPS_DENOMINATOR};
-use near_sdk::json_types::U128;
-use near_sdk::{near, AccountId};
+use near_sdk::json_types::{Base58CryptoHash, U128};
+use near_sdk::{near, AccountId, CryptoHash};
 
-use crate::config::{GovernanceConfig, GUARDIAN_TERM_EPOCHS};
+use crate::config::{GovernanceConfig, GUARDIAN_TERM_EPOCHS, UPGRADE_TIMELOCK_MIN_EPOCHS};
 use crate::errors::ERR_GUARDIAN_TERM;
 
 /// Longest proposal description, in bytes.
 pub const MAX_DESCRIPTION_LEN: usize = 1_024;
 
 /// What a proposal does when executed. Typed actions only: no arbitrary
-/// calls, no treasury, no minting.
+/// calls, no treasury, no minting. Variants are only ever appended: the
+/// stored proposals' borsh tags must keep their meaning across upgrades.
 #[near(serializers = [json, borsh])]
 #[serde(deny_unknown_fields)]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +26,21 @@ pub enum ProposalKind {
         account_id: AccountId,
         term_epochs: u64,
     },
+    /// Deploys the staged code of this sha256 to the router and migrates
+    /// its state (the router's `upgrade`).
+    UpgradeRouter { code_hash: Base58CryptoHash },
+    /// The same for sNEAR.
+    UpgradeSnear { code_hash: Base58CryptoHash },
+    /// Deploys the staged code to this contract and migrates its state.
+    UpgradeGovernance { code_hash: Base58CryptoHash },
+}
+
+/// The contract an upgrade proposal replaces the code of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpgradeTarget {
+    Router,
+    Snear,
+    Governance,
 }
 
 impl ProposalKind {
@@ -41,6 +57,37 @@ impl ProposalKind {
                     Err(ERR_GUARDIAN_TERM)
                 }
             }
+            // Whether the code is staged depends on state: `propose`.
+            ProposalKind::UpgradeRouter { .. }
+            | ProposalKind::UpgradeSnear { .. }
+            | ProposalKind::UpgradeGovernance { .. } => Ok(()),
+        }
+    }
+
+    /// The contract and code an upgrade proposal names; `None` for the
+    /// other kinds.
+    pub fn upgrade(&self) -> Option<(UpgradeTarget, CryptoHash)> {
+        match self {
+            ProposalKind::UpgradeRouter { code_hash } => {
+                Some((UpgradeTarget::Router, (*code_hash).into()))
+            }
+            ProposalKind::UpgradeSnear { code_hash } => {
+                Some((UpgradeTarget::Snear, (*code_hash).into()))
+            }
+            ProposalKind::UpgradeGovernance { code_hash } => {
+                Some((UpgradeTarget::Governance, (*code_hash).into()))
+            }
+            ProposalKind::Router(_) | ProposalKind::SetGuardian { .. } => None,
+        }
+    }
+
+    /// Epochs from `queue` to the earliest execution under `rules`: the
+    /// rules' time-lock, and for an upgrade never less than
+    /// [`UPGRADE_TIMELOCK_MIN_EPOCHS`].
+    pub fn timelock_epochs(&self, rules: &GovernanceConfig) -> u64 {
+        match self.upgrade() {
+            Some(_) => rules.timelock_epochs.max(UPGRADE_TIMELOCK_MIN_EPOCHS),
+            None => rules.timelock_epochs,
         }
     }
 }

@@ -42,3 +42,10 @@ pub(crate) fn bool_reply() -> Reply {
         Err(_) => Reply::Unusable,
     }
 }
+
+/// Whether the one call this callback waited on succeeded, whatever it
+/// returned. Reads nothing of the reply; never panics.
+pub(crate) fn call_succeeded() -> bool {
+    env::promise_results_count() == 1
+        && !matches!(env::promise_result_checked(0, 0), Err(PromiseError::Failed))
+}

@@ -54,3 +54,9 @@ pub const ERR_CLAIM_DEPOSIT: &str =
     "E_CLAIM_DEPOSIT: attach at least GOVERNANCE_MINT_DEPOSIT (0.025 NEAR) for the META mint's storage";
 pub const ERR_UNSTAKE_BELOW_RECORD_COST: &str =
     "E_UNSTAKE_BELOW_RECORD_COST: a first unstake must exceed the storage of the record it creates (ACCOUNT_RECORD_COST)";
+
+// The staking pause (issue 14, `pause`).
+pub const ERR_STAKING_PAUSED: &str =
+    "E_STAKING_PAUSED: new stake is paused (see is_staking_paused); unstake and withdraw still work";
+pub const ERR_ALREADY_PAUSED: &str =
+    "E_ALREADY_PAUSED: staking is already paused; only the DAO extends or ends a pause";

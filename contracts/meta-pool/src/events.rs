@@ -243,6 +243,20 @@ pub enum Event<'a> {
         op: EpochOp,
         epoch: u64,
     },
+    /// New code was deployed by a governance upgrade and its `migrate`
+    /// turned the stored state of `from_version` into `to_version`.
+    #[event_version("1.0.0")]
+    StateMigrated { from_version: u8, to_version: u8 },
+    /// New stake is paused until epoch `until_epoch` begins (staking
+    /// reopens then unless the DAO extends the pause). `by`: `guardian`
+    /// (through governance's `pause_staking`), `dao` (a `PauseStaking`
+    /// proposal) or `owner` (the same action during the bootstrap).
+    #[event_version("1.0.0")]
+    StakingPaused { until_epoch: u64, by: &'a str },
+    /// A pause in force was ended early by `ResumeStaking` (`by`: `dao` or
+    /// `owner`). A pause that runs out emits nothing.
+    #[event_version("1.0.0")]
+    StakingResumed { by: &'a str },
 }
 
 /// The core pool's deposit line.

@@ -43,6 +43,13 @@ impl MetaPool {
     /// - `SetParameter` (inside its hard bounds): emits `parameter_changed`.
     /// - `SetEmission` (≤ the hard cap; epochs already elapsed accrue at the
     ///   old rate): emits `emission_changed`.
+    /// - `PauseStaking { epochs }` (1..=`MAX_STAKING_PAUSE_EPOCHS`, else
+    ///   `E_PAUSE_EPOCHS_BOUNDS`): new stake paused until `epochs` epochs
+    ///   from now, replacing the end of any pause in force (extends or
+    ///   shortens a guardian's or an earlier one). Emits `staking_paused`
+    ///   (`by`: `dao`, or `owner` during the bootstrap). See `pause`.
+    /// - `ResumeStaking`: ends a pause in force now; applied (`true`, no
+    ///   event) when none is. Emits `staking_resumed`.
     pub fn apply_governance_action(&mut self, action: RouterAction) -> PromiseOrValue<bool> {
         self.assert_governance();
         self.advance_index();
@@ -107,6 +114,14 @@ impl MetaPool {
             RouterAction::SetEmission { meta_per_epoch } => {
                 self.meta_per_epoch = meta_per_epoch.0;
                 Event::EmissionChanged { meta_per_epoch }.emit();
+            }
+            RouterAction::PauseStaking { epochs } => {
+                let by = self.governance_actor();
+                self.dao_pause_staking(epochs, by);
+            }
+            RouterAction::ResumeStaking => {
+                let by = self.governance_actor();
+                self.dao_resume_staking(by);
             }
         }
         PromiseOrValue::Value(true)
@@ -177,6 +192,16 @@ impl MetaPool {
             caller == self.governance_account_id || (self.bootstrap && caller == self.owner_id),
             ERR_NOT_GOVERNANCE
         );
+    }
+
+    /// Who applies the action, for events: `dao` (the governance
+    /// contract) or `owner` (during the bootstrap).
+    fn governance_actor(&self) -> &'static str {
+        if env::predecessor_account_id() == self.governance_account_id {
+            "dao"
+        } else {
+            "owner"
+        }
     }
 
     fn start_add_validator(

@@ -16,10 +16,12 @@
 //! loop) are in the project's `docs/ARCHITECTURE.md`, "meta-pool router".
 
 use meta_common::pool_state::PoolState;
+use near_sdk::borsh::{BorshDeserialize, BorshSerialize};
 use near_sdk::json_types::U128;
 use near_sdk::store::{IterableMap, Lazy};
 use near_sdk::{
-    env, near, require, AccountId, BorshStorageKey, CurveType, PanicOnDefault, PublicKey,
+    env, near, near_bindgen, require, AccountId, BorshStorageKey, CurveType, PanicOnDefault,
+    PublicKey,
 };
 
 pub mod account;
@@ -33,8 +35,10 @@ pub mod gas;
 pub mod governance;
 pub mod liquid;
 pub mod lockup;
+pub mod pause;
 pub mod snear_calls;
 pub mod staking_pool_api;
+pub mod upgrade;
 pub mod validators;
 pub mod views;
 
@@ -54,8 +58,11 @@ enum StorageKey {
     Validators,
 }
 
-#[near(contract_state)]
-#[derive(PanicOnDefault)]
+/// The router's state, stored versioned (`upgrade`): fields are appended
+/// at the end only, so an older layout is a prefix of the newer one.
+#[near_bindgen]
+#[derive(BorshSerialize, BorshDeserialize, PanicOnDefault)]
+#[borsh(crate = "near_sdk::borsh")]
 pub struct MetaPool {
     owner_id: AccountId,
     snear_account_id: AccountId,
@@ -92,6 +99,13 @@ pub struct MetaPool {
     /// `(epoch, env::validator_total_stake())`, read at the epoch's first
     /// sync (see `caps`).
     network_total: (u64, u128),
+    /// New stake is paused while `env::epoch_height()` is below this (0:
+    /// never paused); see `pause`.
+    staking_paused_until_epoch: u64,
+    /// Test-only second version (`next-version`): the epoch its migration
+    /// ran in. Keep it the last field: the migration appends it.
+    #[cfg(feature = "next-version")]
+    upgraded_at_epoch: u64,
 }
 
 #[near]
@@ -164,6 +178,9 @@ impl MetaPool {
             rebalance_epoch: 0,
             rebalance_moved: 0,
             network_total: (0, 0),
+            staking_paused_until_epoch: 0,
+            #[cfg(feature = "next-version")]
+            upgraded_at_epoch: env::epoch_height(),
         }
     }
 }

@@ -23,9 +23,11 @@ impl MetaPool {
     /// storage (`ACCOUNT_RECORD_COST`, 1.81 mNEAR) out of this deposit, once.
     ///
     /// Anyone; payable (positive deposit; 0.1 NEAR at least for a first one). Gas: bookkeeping only, well within
-    /// 40 Tgas. Logs the core pool's deposit line; emits `deposit`.
+    /// 40 Tgas. Refused while staking is paused (`E_STAKING_PAUSED`, see
+    /// `pause`). Logs the core pool's deposit line; emits `deposit`.
     #[payable]
     pub fn deposit(&mut self) {
+        self.require_staking_open();
         self.advance_index();
         let account_id = env::predecessor_account_id();
         self.internal_deposit(&account_id, env::attached_deposit().as_yoctonear(), false);
@@ -39,9 +41,11 @@ impl MetaPool {
     /// stays in the caller's unstaked balance). Logs the core pool's deposit
     /// and stake lines (liquid: the stake lines when the mint lands); emits
     /// `deposit` and `stake` (liquid: `mint_attempt`, then `stake` or
-    /// `mint_failed`).
+    /// `mint_failed`). Refused while staking is paused (`E_STAKING_PAUSED`;
+    /// the deposit is refunded with the failed call).
     #[payable]
     pub fn deposit_and_stake(&mut self) -> PromiseOrValue<U128> {
+        self.require_staking_open();
         self.advance_index();
         let account_id = env::predecessor_account_id();
         let amount = env::attached_deposit().as_yoctonear();
@@ -56,8 +60,10 @@ impl MetaPool {
     ///
     /// Anyone. Same gas, return value, logs and events as
     /// `deposit_and_stake`. Fails with `E_ZERO_AMOUNT`,
-    /// `E_NOT_ENOUGH_UNSTAKED` or `E_STAKE_TOO_SMALL`.
+    /// `E_NOT_ENOUGH_UNSTAKED`, `E_STAKE_TOO_SMALL` or, while staking is
+    /// paused, `E_STAKING_PAUSED` (the unstaked balance stays withdrawable).
     pub fn stake(&mut self, amount: U128) -> PromiseOrValue<U128> {
+        self.require_staking_open();
         self.advance_index();
         let account_id = env::predecessor_account_id();
         if !self.is_lockup(&account_id) {
@@ -66,8 +72,10 @@ impl MetaPool {
         self.internal_stake(account_id, amount.0)
     }
 
-    /// Stakes the caller's whole unstaked balance; as `stake`.
+    /// Stakes the caller's whole unstaked balance; as `stake`
+    /// (`E_STAKING_PAUSED` while staking is paused).
     pub fn stake_all(&mut self) -> PromiseOrValue<U128> {
+        self.require_staking_open();
         self.advance_index();
         let account_id = env::predecessor_account_id();
         if !self.is_lockup(&account_id) {
@@ -152,6 +160,7 @@ impl MetaPool {
 impl MetaPool {
     /// Stakes `amount` of the account's unstaked balance: shares rounded
     /// down at the current price, the whole amount added to the pool.
+    /// Callers check the staking pause first (`require_staking_open`).
     pub(crate) fn internal_stake(
         &mut self,
         account_id: near_sdk::AccountId,

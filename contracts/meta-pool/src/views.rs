@@ -85,6 +85,10 @@ pub struct PoolSummary {
     /// The router's own NEAR (storage reserve), beyond storage and books.
     pub own_funds: U128,
     pub last_pushed_epoch: Option<u64>,
+    /// While new stake is paused: the epoch the pause ends in (staking
+    /// reopens when it begins, unless the DAO extends it); `null` when
+    /// staking is open (see `is_staking_paused`).
+    pub staking_paused_until_epoch: Option<u64>,
 }
 
 /// Accounts and parameters.
@@ -127,6 +131,10 @@ pub struct EpochStatus {
     /// `epoch_unstake`, `epoch_stake`, `epoch_rebalance` until each returns
     /// `false`.
     pub work_pending: bool,
+    /// New stake is paused: `epoch_stake` refuses (`E_STAKING_PAUSED`) and
+    /// `stake_pending` is false; a keeper skips it. Every other operation
+    /// runs as usual.
+    pub staking_paused: bool,
 }
 
 #[near]
@@ -175,11 +183,6 @@ impl MetaPool {
     /// The key fixed at `new`; the router is not a validator.
     pub fn get_staking_key(&self) -> PublicKey {
         self.staking_key.clone()
-    }
-
-    /// Always `false`: the router never pauses staking.
-    pub fn is_staking_paused(&self) -> bool {
-        false
     }
 
     /// The core pool's account view.
@@ -275,6 +278,7 @@ impl MetaPool {
             placeable_stake: U128(placeable),
             own_funds: U128(self.own_funds()),
             last_pushed_epoch: self.pushed_epoch,
+            staking_paused_until_epoch: self.staking_pause_end(),
         }
     }
 
@@ -328,7 +332,8 @@ impl MetaPool {
         position(list, &account_id).map(|i| self.validator_view(&p, i))
     }
 
-    /// What a keeper has left to do now.
+    /// What a keeper has left to do now. While staking is paused no stake
+    /// work is reported (`stake_pending` false, `staking_paused` true).
     pub fn get_epoch_status(&self) -> EpochStatus {
         let now = env::epoch_height();
         let list = self.validators.get();
@@ -337,11 +342,12 @@ impl MetaPool {
             .filter(|v| v.synced_epoch != Some(now) && v.failed_epoch != Some(now))
             .count() as u32;
         let budget = self.rebalance_budget_left();
+        let paused = self.staking_paused();
         let (withdraw, unstake, stake, rebalance, books) = self.plan(|p| {
             (
                 p.withdraw().is_some(),
                 p.unstake().is_some(),
-                p.stake().is_some(),
+                !paused && p.stake().is_some(),
                 p.rebalance(budget).is_some(),
                 p.books.clone(),
             )
@@ -360,6 +366,7 @@ impl MetaPool {
             unplaced_stake: U128(books.buffered),
             calls_in_flight: list.iter().filter(|v| v.lock.is_some()).count() as u32,
             work_pending: to_sync > 0 || push || withdraw || unstake || stake || rebalance,
+            staking_paused: paused,
         }
     }
 

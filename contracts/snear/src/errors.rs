@@ -32,3 +32,5 @@ pub const ERR_STALE_EPOCH: &str =
     "E_STALE_EPOCH: the pool state is older than the one already pushed";
 pub const ERR_REGISTRATION_EXCEEDS_MINT: &str =
     "E_REGISTRATION_EXCEEDS_MINT: the registration would take the whole mint";
+pub const ERR_NOT_GOVERNANCE: &str =
+    "E_NOT_GOVERNANCE: only the governance contract may upgrade sNEAR";

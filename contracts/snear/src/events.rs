@@ -30,4 +30,8 @@ pub enum SNearEvent {
         amount: U128,
         refunded_deposit: U128,
     },
+    /// New code was deployed by a governance upgrade and its `migrate`
+    /// turned the stored state of `from_version` into `to_version`.
+    #[event_version("1.0.0")]
+    StateMigrated { from_version: u8, to_version: u8 },
 }

@@ -9,13 +9,15 @@
 //! There is no owner and no admin method: balances change only by a
 //! holder's own transfer and the router's mint and burn, and the supply
 //! only by the router's mint and burn, so it always equals the router's
-//! count of liquid shares.
+//! count of liquid shares. The code changes only by a governance upgrade
+//! proposal (`upgrade`), which carries every holder over untouched.
 //!
 //! Modules: `token` (NEP-141 core and resolver), `storage` (NEP-145),
 //! `router` (mint, burn, pool-state pushes), `claim` (governance-token
 //! claims), `views` (metadata, accrual and price views), `holder` (the
 //! per-account record), `state` (how the contract state is stored),
-//! `faults` (fault switches, in the `test` build only).
+//! `faults` (fault switches, in the `test` build only), `upgrade` (the
+//! governance upgrade and the state migration).
 
 mod claim;
 pub mod errors;
@@ -28,6 +30,7 @@ mod router;
 mod state;
 mod storage;
 mod token;
+mod upgrade;
 mod views;
 
 #[cfg(test)]
@@ -52,6 +55,10 @@ pub struct SNear {
     governance_account_id: AccountId,
     /// The last state the router pushed; `None` until the first push.
     pool_state: Option<PoolState>,
+    /// Test-only second version (`next-version`): the epoch its migration
+    /// ran in. Keep it the last stored field: the migration appends it.
+    #[cfg(feature = "next-version")]
+    upgraded_at_epoch: u64,
     /// The serialized state as read at the start of the call.
     #[borsh(skip)]
     stored: Vec<u8>,
@@ -72,6 +79,8 @@ impl SNear {
             router_account_id,
             governance_account_id,
             pool_state: None,
+            #[cfg(feature = "next-version")]
+            upgraded_at_epoch: env::epoch_height(),
             stored: Vec::new(),
         }
     }

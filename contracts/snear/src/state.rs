@@ -1,5 +1,6 @@
-//! How the contract state is read and written: as near-sdk does, except
-//! that it is written back only when its bytes changed.
+//! How the contract state is read and written: versioned (the layout's
+//! version byte first, `meta_common::versioned`), and written back only
+//! when its bytes changed.
 //!
 //! near-sdk rewrites the whole state after every `&mut self` call. A
 //! transfer changes no field of `SNear` (balances live under their own
@@ -7,12 +8,18 @@
 //! tenth of a transfer's gas. Comparing bytes rather than tracking a dirty
 //! flag means no code path can forget to mark a change.
 
+use meta_common::versioned::{self, STATE_KEY};
+use near_sdk::env;
 use near_sdk::state::ContractState;
-use near_sdk::{borsh, env};
 
 use crate::SNear;
 
-const STATE_KEY: &[u8] = b"STATE";
+/// The layout of [`SNear`] this code reads and writes.
+#[cfg(not(feature = "next-version"))]
+pub const STATE_VERSION: u8 = 1;
+/// The test-only second version: [`SNear`] with `upgraded_at_epoch`.
+#[cfg(feature = "next-version")]
+pub const STATE_VERSION: u8 = 2;
 
 impl ContractState for SNear {
     fn state_key() -> &'static [u8] {
@@ -21,8 +28,7 @@ impl ContractState for SNear {
 
     fn state_read() -> Option<Self> {
         env::storage_read(STATE_KEY).map(|stored| {
-            let mut state: SNear = borsh::from_slice(&stored)
-                .unwrap_or_else(|_| env::panic_str("Cannot deserialize the contract state."));
+            let mut state: SNear = versioned::decode(versioned::body_of(STATE_VERSION, &stored));
             state.stored = stored;
             state
         })
@@ -30,8 +36,7 @@ impl ContractState for SNear {
 
     /// Returns whether the state was written.
     fn state_write(&self) -> bool {
-        let bytes = borsh::to_vec(self)
-            .unwrap_or_else(|_| env::panic_str("Cannot serialize the contract state."));
+        let bytes = versioned::encode(STATE_VERSION, self);
         if bytes == self.stored {
             return false;
         }

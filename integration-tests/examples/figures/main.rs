@@ -33,7 +33,7 @@ use table::{bytes, tgas, tgas6, tgas_raw, Table};
 /// res/test_ft_receiver.wasm with a partial refund. Recorded, not rebuilt
 /// (the example's code is not part of this repository); the same figures
 /// bound sNEAR's in contracts/snear/tests/localnet.rs
-/// (`transfers_cost_no_more_than_the_standard_token`) and are described in
+/// (`transfers_cost_at_most_the_standard_token_and_the_upgrade_entry_points`) and are described in
 /// docs/ARCHITECTURE.md ("sNEAR", gas).
 const STANDARD_FT_TRANSFER_RECEIPT: Gas = Gas::from_gas(1_721_987_741_879);
 const STANDARD_FT_TRANSFER_CALL_TX: Gas = Gas::from_gas(5_890_935_168_213);
@@ -97,6 +97,7 @@ fn print_wasm_sizes() {
         "snear_faults.wasm" => "sNEAR test build (fault switches)",
         "governance.wasm" => "DAO and META token",
         "localnet_probe.wasm" => "localnet's own probe (throughput bench)",
+        n if n.ends_with("_next.wasm") => "test-only second version (upgrade tests)",
         n if n.starts_with("test_") => "test contract",
         _ => "",
     };

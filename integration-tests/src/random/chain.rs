@@ -557,6 +557,23 @@ impl World {
 /// blocks to wait before sending it.
 pub type UserCall = (crate::suite::Staker, &'static str, Value, u128, Gas, u64);
 
+/// Produces blocks (at most `PROBE_BLOCKS`) until the router has run
+/// transaction `tx`'s call: its calls out are sent, their callbacks not
+/// yet run.
+pub(super) fn wait_until_router_ran(sys: &mut System, tx: &localnet::CryptoHash) {
+    let router = sys.router.clone();
+    for _ in 0..PROBE_BLOCKS {
+        sys.net.produce_block();
+        let ran = sys
+            .net
+            .outcome(tx)
+            .is_some_and(|o| o.receipts.iter().any(|r| r.receiver_id == router));
+        if ran {
+            break;
+        }
+    }
+}
+
 /// Sends the keeper's `op`, waits until the router ran it, sends the
 /// users' calls (each after its wait), runs everything to the end and
 /// books every outcome in the ledger (the keeper's with the cap reading
@@ -578,16 +595,7 @@ pub(super) fn interleave(
         .args_json(json!({}))
         .gas(KEEPER_GAS)
         .submit();
-    for _ in 0..PROBE_BLOCKS {
-        sys.net.produce_block();
-        let ran = sys
-            .net
-            .outcome(&tx)
-            .is_some_and(|o| o.receipts.iter().any(|r| r.receiver_id == router));
-        if ran {
-            break;
-        }
-    }
+    wait_until_router_ran(sys, &tx);
     let mut sent = Vec::new();
     for u in users {
         for _ in 0..u.5 {

@@ -73,6 +73,8 @@ pub fn describe(a: &RouterAction) -> String {
         RouterAction::SetEmission { meta_per_epoch } => {
             format!("emission {} META/epoch", meta_per_epoch.0 / ONE_META)
         }
+        RouterAction::PauseStaking { epochs } => format!("pause staking for {epochs} epochs"),
+        RouterAction::ResumeStaking => "resume staking".into(),
     }
 }
 
@@ -235,7 +237,10 @@ impl World {
                     Expect::refused("E_UNKNOWN_VALIDATOR")
                 }
             }
-            RouterAction::SetParameter { .. } | RouterAction::SetEmission { .. } => Expect::Ok,
+            RouterAction::SetParameter { .. }
+            | RouterAction::SetEmission { .. }
+            | RouterAction::PauseStaking { .. }
+            | RouterAction::ResumeStaking => Expect::Ok,
         }
     }
 

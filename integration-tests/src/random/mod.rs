@@ -21,7 +21,8 @@
 //! staking and burn gas (`faults`); sNEAR's test build refuses the
 //! router's mints, burns or pushes for one operation (`snear_fault`);
 //! governance applies router actions, valid and not, by the owner or through DAO proposals that pass, fail,
-//! are refused at execution or expire (`gov`). Every call's outcome is
+//! are refused at execution or expire (`gov`); an upgrade of the router or
+//! sNEAR lands between an epoch call and its callback (`upgrade`). Every call's outcome is
 //! predicted before it is sent (`outcome::Expect`): success, or the exact
 //! refusal; a failure without an error code is never acceptable. The
 //! unstake wait is checked where the keeper ran cleanly (`promise`), and
@@ -41,6 +42,7 @@ pub mod profile;
 mod promise;
 mod snear_fault;
 pub mod stats;
+mod upgrade;
 mod users;
 mod winddown;
 mod world;
@@ -343,6 +345,7 @@ impl World {
             OpKind::DonateRouter => self.op_donate_router(r),
             OpKind::ThrowawayBurst => self.op_throwaway_burst(r),
             OpKind::TransferMidBurn => self.op_transfer_mid_burn(r),
+            OpKind::UpgradeMidFlight => self.op_upgrade_mid_flight(r),
         }
     }
 }

@@ -66,10 +66,13 @@ pub enum OpKind {
     DonateRouter,
     ThrowawayBurst,
     TransferMidBurn,
+    // An upgrade of the router or sNEAR landing between an epoch
+    // operation's call and its callback (issue 14).
+    UpgradeMidFlight,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 38] = [
+    pub const ALL: [OpKind; 39] = [
         OpKind::Deposit,
         OpKind::DepositAndStake,
         OpKind::Stake,
@@ -108,6 +111,7 @@ impl OpKind {
         OpKind::DonateRouter,
         OpKind::ThrowawayBurst,
         OpKind::TransferMidBurn,
+        OpKind::UpgradeMidFlight,
     ];
 
     /// Operations by a user (not the keeper, governance, the chain or a
@@ -210,6 +214,7 @@ impl Mix {
             (DonateRouter, 1),
             (ThrowawayBurst, 1),
             (TransferMidBurn, 2),
+            (UpgradeMidFlight, 1),
         ];
         let boost = |w: &mut Vec<(OpKind, u32)>, kinds: &[OpKind], factor: u32| {
             for (k, x) in w.iter_mut() {

@@ -193,3 +193,120 @@ fn a_replaced_guardian_cannot_cancel() {
     let id = queued(&mut t, emission());
     cancel(&mut t, &guardian(), id);
 }
+
+// ---- the staking pause (issue 14) ---------------------------------------
+
+use crate::guardian::GAS_FOR_PAUSE_STAKING;
+use meta_common::ext::GAS_FOR_ROUTER_PAUSE;
+
+/// `pause_staking` as `who` with `deposit` and `gas`; the promise is
+/// dropped in the call's context, so its receipt is created.
+fn pause_staking_with(t: &mut Chain, who: &AccountId, deposit: u128, gas: Gas) {
+    t.next_block();
+    t.at_with_gas(who, deposit, gas);
+    drop(t.c.pause_staking());
+}
+
+fn pause_staking(t: &mut Chain, who: &AccountId) {
+    pause_staking_with(t, who, 1, Gas::from_tgas(300));
+}
+
+#[test]
+fn the_guardian_pause_calls_the_router() {
+    let mut t = setup();
+    pause_staking(&mut t, &guardian());
+    assert_eq!(
+        calls(),
+        vec![(
+            router(),
+            "guardian_pause_staking".to_string(),
+            Value::Null, // no arguments
+            0,
+            GAS_FOR_ROUTER_PAUSE
+        )]
+    );
+    let e = events();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0]["standard"], "meta-governance");
+    assert_eq!(e[0]["event"], "staking_pause_requested");
+    assert_eq!(e[0]["data"]["guardian"], "guardian.near");
+    assert!(transfers().is_empty(), "the yoctoNEAR stays");
+}
+
+#[test]
+fn the_guardian_pause_works_at_its_least_gas() {
+    let mut t = setup();
+    pause_staking_with(&mut t, &guardian(), 1, GAS_FOR_PAUSE_STAKING);
+    assert_eq!(calls()[0].4, GAS_FOR_ROUTER_PAUSE);
+}
+
+#[test]
+#[should_panic(expected = "E_GAS")]
+fn the_guardian_pause_needs_its_gas() {
+    let mut t = setup();
+    let short = Gas::from_gas(GAS_FOR_PAUSE_STAKING.as_gas() - 1);
+    pause_staking_with(&mut t, &guardian(), 1, short);
+}
+
+#[test]
+#[should_panic(expected = "E_NOT_GUARDIAN: only the guardian may pause staking")]
+fn anyone_else_cannot_pause_staking() {
+    let mut t = setup();
+    pause_staking(&mut t, &alice());
+}
+
+#[test]
+#[should_panic(expected = "E_NOT_GUARDIAN")]
+fn without_a_guardian_nobody_pauses_staking() {
+    let mut t = Chain::with(None, None);
+    pause_staking(&mut t, &guardian());
+}
+
+#[test]
+#[should_panic(expected = "E_ONE_YOCTO")]
+fn the_guardian_pause_needs_one_yocto() {
+    let mut t = setup();
+    pause_staking_with(&mut t, &guardian(), 0, Gas::from_tgas(300));
+}
+
+#[test]
+#[should_panic(expected = "E_ONE_YOCTO")]
+fn the_guardian_pause_takes_exactly_one_yocto() {
+    let mut t = setup();
+    pause_staking_with(&mut t, &guardian(), 2, Gas::from_tgas(300));
+}
+
+#[test]
+#[should_panic(expected = "E_GUARDIAN_EXPIRED")]
+fn a_lapsed_guardian_cannot_pause_staking() {
+    let mut t = setup();
+    t.epochs(GUARDIAN_TERM_EPOCHS.default);
+    assert!(!t.c.get_guardian().unwrap().active);
+    pause_staking(&mut t, &guardian());
+}
+
+#[test]
+fn a_guardian_pauses_staking_until_its_last_epoch() {
+    let mut t = setup();
+    t.epochs(GUARDIAN_TERM_EPOCHS.default - 1);
+    assert!(t.c.get_guardian().unwrap().active);
+    pause_staking(&mut t, &guardian());
+    assert_eq!(calls().len(), 1);
+}
+
+#[test]
+#[should_panic(expected = "E_NOT_GUARDIAN")]
+fn a_replaced_guardian_cannot_pause_staking() {
+    let mut t = setup();
+    pass_guardian_change(&mut t, "new-guardian.near", 100);
+    pause_staking(&mut t, &guardian());
+}
+
+#[test]
+fn a_renewed_or_new_guardian_pauses_staking() {
+    let mut t = setup();
+    pass_guardian_change(&mut t, "new-guardian.near", 100);
+    pause_staking(&mut t, &acc("new-guardian.near"));
+    assert_eq!(calls()[0].1, "guardian_pause_staking");
+    assert_eq!(events()[0]["data"]["guardian"], "new-guardian.near");
+}

@@ -21,9 +21,12 @@ impl MetaPool {
     /// can be placed now, `false` otherwise (nothing to place, every
     /// validator capped, locked, failed or not yet synced this epoch). A
     /// failed call's deposit comes back to the router and to the buffer.
-    /// Emits `netted`, `epoch_attempt`/`epoch_success`/`epoch_failed`
-    /// (op `stake`).
+    /// Refused while staking is paused (`E_STAKING_PAUSED`, changing
+    /// nothing; `get_epoch_status.stake_pending` is false then, so a keeper
+    /// following it never calls). Emits `netted`,
+    /// `epoch_attempt`/`epoch_success`/`epoch_failed` (op `stake`).
     pub fn epoch_stake(&mut self) -> PromiseOrValue<bool> {
+        self.require_staking_open();
         self.advance_index();
         self.net_now();
         let Some(plan) = self.plan(|p| p.stake()) else {
@@ -47,7 +50,9 @@ impl MetaPool {
 
     /// Callback of a validator's `deposit_and_stake`. Private; never panics.
     /// A callback whose lock is gone (released by recovery, which settled
-    /// the call) books nothing. Returns whether more stake can be placed now.
+    /// the call) books nothing. Returns whether more stake can be placed now
+    /// (`false` once staking is paused: the stake in flight is booked as
+    /// usual, no more is placed).
     #[private]
     pub fn on_stake(
         &mut self,
@@ -63,7 +68,7 @@ impl MetaPool {
             return false;
         };
         self.settle_stake(i, &validator_id, amount.0, epoch, landed(&result));
-        self.pending(|p| p.stake().is_some())
+        !self.staking_paused() && self.pending(|p| p.stake().is_some())
     }
 }
 
