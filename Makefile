@@ -51,7 +51,10 @@ bench: build
 
 ## deploy: deploy and initialise the protocol (router, sNEAR, governance;
 ##   on local also a test whitelist and two test pools, listed on the
-##   router), check it with views, print the accounts.
+##   router), check it with views, then delete every access key of the
+##   router, sNEAR and governance (on every network; only once all the
+##   rest passed, so a failed run keeps them) and check none is left;
+##   print the accounts.
 ##   NETWORK=local (default: starts a localnet node if none answers) |
 ##   testnet | mainnet (MASTER=<account>, key from ~/.near-credentials;
 ##   WHITELIST=<account> on testnet); DRY_RUN=1 prints the transactions

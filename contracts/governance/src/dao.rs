@@ -139,8 +139,16 @@ impl Governance {
             }
             _ => None,
         };
-        if let Some((_, hash)) = input.kind.upgrade() {
-            require!(self.staged_code(&hash).is_some(), ERR_CODE_NOT_STAGED);
+        if let Some((target, hash)) = input.kind.upgrade() {
+            let code = self
+                .staged_code(&hash)
+                .unwrap_or_else(|| env::panic_str(ERR_CODE_NOT_STAGED));
+            // Code whose execution needs more gas than a transaction can
+            // carry could never execute: refuse it before anyone votes.
+            require!(
+                execute_upgrade_gas(target, code.length) <= MAX_TRANSACTION_GAS,
+                ERR_CODE_TOO_LARGE
+            );
         }
         let proposer = env::predecessor_account_id();
         let snapshot_block = env::block_height()

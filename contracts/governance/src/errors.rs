@@ -88,3 +88,5 @@ pub const ERR_NO_CODE_REF: &str =
 
 // The guardian's staking pause (issue 14).
 pub const ERR_NOT_GUARDIAN_PAUSE: &str = "E_NOT_GUARDIAN: only the guardian may pause staking";
+pub const ERR_CODE_TOO_LARGE: &str =
+    "E_CODE_TOO_LARGE: executing an upgrade to this code would need more than 300 Tgas";

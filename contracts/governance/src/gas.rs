@@ -76,6 +76,9 @@ pub const GAS_FOR_EXECUTE_WITH_WHITELIST: Gas = sum(&[
     GAS_FOR_ON_EXECUTE_WHITELISTED,
 ]);
 
+/// The most gas one transaction (and so `execute`) can carry.
+pub const MAX_TRANSACTION_GAS: Gas = Gas::from_tgas(300);
+
 /// `storage_read` and `storage_remove` charge about 5.6 and 11.5 Mgas a
 /// byte of value; this covers either, with headroom.
 const CODE_STORAGE_GAS_PER_BYTE: u64 = 15_000_000;

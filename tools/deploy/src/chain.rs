@@ -11,7 +11,8 @@ use near_primitives::hash::CryptoHash;
 use near_primitives::transaction::{SignedTransaction, Transaction, TransactionV0};
 use near_primitives::types::{AccountId, BlockReference, Finality};
 use near_primitives::views::{
-    AccountView, FinalExecutionOutcomeView, FinalExecutionStatus, QueryRequest, TxExecutionStatus,
+    AccessKeyInfoView, AccountView, FinalExecutionOutcomeView, FinalExecutionStatus, QueryRequest,
+    TxExecutionStatus,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct Chain {
 }
 
 impl Chain {
+    /// A client for `url`; nothing is sent until a method is called, so a
+    /// dry run can hold one without a network.
     pub fn connect(url: &str) -> Chain {
         Chain {
             rpc: JsonRpcClient::connect(url),
@@ -99,6 +102,33 @@ impl Chain {
                 Ok(false)
             }
             Err(e) => Err(anyhow!("view_access_key {id}: {e}")),
+        }
+    }
+
+    /// Every access key of the account (the node's `view_access_key_list`,
+    /// all pages). The lock and the health check read the whole list rather
+    /// than asking for known keys, since a key nobody here knows of is
+    /// exactly what they must find.
+    pub async fn access_keys(&self, id: &AccountId) -> anyhow::Result<Vec<AccessKeyInfoView>> {
+        let mut keys = Vec::new();
+        let mut after_key = None;
+        loop {
+            let request = QueryRequest::ViewAccessKeyList {
+                account_id: id.clone(),
+                after_key: after_key.take(),
+                limit: None,
+            };
+            match self.query(request).await {
+                Ok((QueryResponseKind::AccessKeyList(list), _)) => {
+                    keys.extend(list.keys);
+                    match list.last_key {
+                        Some(last) => after_key = Some(last),
+                        None => return Ok(keys),
+                    }
+                }
+                Ok(_) => bail!("unexpected answer to view_access_key_list {id}"),
+                Err(e) => return Err(anyhow!("view_access_key_list {id}: {e}")),
+            }
         }
     }
 

@@ -1,7 +1,12 @@
 //! After a deployment: the views every contract must answer, with the
-//! accounts wired to each other as the init arguments said.
+//! accounts wired to each other as the init arguments said ([`check`]); and,
+//! once the lock ran, that no key is left on sNEAR, governance and the
+//! router ([`check_keys`]). They are two functions because the lock runs
+//! between them: the keys stay until the wiring passed.
 
 use crate::chain::Chain;
+use crate::keys;
+use crate::plan::locked_contracts;
 use crate::suite::{self, SuiteIds};
 use anyhow::{ensure, Context};
 use serde_json::{json, Value};
@@ -82,6 +87,47 @@ pub async fn check(chain: &Chain, ids: &SuiteIds) -> anyhow::Result<Vec<Check>> 
 
     passed.extend(check_router(chain, ids).await?);
     Ok(passed)
+}
+
+/// The name [`check_keys`] reports under.
+pub const NO_FULL_ACCESS_KEY: &str = "no full-access key";
+
+/// [`NO_FULL_ACCESS_KEY`]: sNEAR, governance and the router hold no access
+/// key, read from the node's key list (so a key this tool never added is
+/// found too). A full-access key would let its holder deploy code without
+/// a vote; a function-call key is refused as well, since it signs calls as
+/// the contract (see [`crate::keys`]). Does not look at the master, the
+/// pools or the whitelist: their keys are no way around the DAO.
+pub async fn check_keys(chain: &Chain, ids: &SuiteIds) -> anyhow::Result<Check> {
+    for (id, proposal) in locked_contracts(ids) {
+        let found = chain.access_keys(id).await?;
+        let listed = |full: bool| {
+            found
+                .iter()
+                .filter(|k| keys::is_full_access(k) == full)
+                .map(keys::describe)
+                .collect::<Vec<_>>()
+        };
+        let full = listed(true);
+        ensure!(
+            full.is_empty(),
+            "{NO_FULL_ACCESS_KEY}: {id} holds {}: whoever has it can deploy code over {id} \
+             without a vote ({proposal} is the only intended way)",
+            full.join(", ")
+        );
+        let calls = listed(false);
+        ensure!(
+            calls.is_empty(),
+            "{NO_FULL_ACCESS_KEY}: {id} holds no full-access key but {}: a function-call key \
+             signs calls as {id}, reaching what only the contract itself may call",
+            calls.join(", ")
+        );
+    }
+    let [(snear, _), (governance, _), (router, _)] = locked_contracts(ids);
+    Ok(format!(
+        "{NO_FULL_ACCESS_KEY}: {router}, {snear} and {governance} hold no access key at all \
+         (full-access or function-call); their code changes only by a DAO upgrade proposal"
+    ))
 }
 
 /// The router: its configuration is the init arguments; the staking-pool

@@ -3,10 +3,16 @@
 //! - [`suite`]: the accounts and every contract's init arguments (the
 //!   near-workspaces tests take them from here too);
 //! - [`plan`]: the deployment as ordered transactions, each skipped when an
-//!   earlier run already did it;
+//!   earlier run already did it: the setup, then the lock that deletes
+//!   every key of sNEAR, governance and the router;
 //! - [`chain`]: the RPC node, through near-jsonrpc-client;
-//! - [`health`]: the views that must answer after a deployment;
+//! - [`health`]: the views that must answer after a deployment, and that
+//!   no key is left on the three contracts;
+//! - [`keys`]: access keys as the node lists them;
 //! - [`local`]: the local node, started when none is running.
+//!
+//! [`deploy`] runs a plan: setup, health check of the wiring, lock, key
+//! check, in that order.
 //!
 //! Keys come from the NEAR credentials directory
 //! (`~/.near-credentials/<network>/<account>.json`, as near-cli writes it);
@@ -14,6 +20,7 @@
 
 pub mod chain;
 pub mod health;
+pub mod keys;
 pub mod local;
 pub mod plan;
 pub mod suite;
@@ -22,9 +29,10 @@ use anyhow::{bail, Context};
 use chain::Chain;
 use near_crypto::KeyFile;
 use near_primitives::types::AccountId;
-use plan::{DoneWhen, Step};
+use plan::{DoneWhen, Plan, Step};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use suite::SuiteIds;
 
 /// Reads `<dir>/<network>/<account>.json`.
 pub fn read_credentials(
@@ -46,10 +54,22 @@ pub fn default_credentials_dir() -> PathBuf {
         .join(".near-credentials")
 }
 
-/// Prints the transactions without sending them.
-pub fn print_plan(out: &mut dyn Write, steps: &[Step]) -> std::io::Result<()> {
+/// Prints the transactions without sending them, numbered as a live run
+/// numbers them, with the point where the live run checks the wiring
+/// before it deletes any key.
+pub fn print_plan(out: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
+    print_steps(out, &plan.setup, 1)?;
+    writeln!(
+        out,
+        "    then the health check of the wiring; only if it passes, the keys go \
+         (a live run deletes every key the account then holds, read with view_access_key_list):"
+    )?;
+    print_steps(out, &plan.lock, plan.setup.len() + 1)
+}
+
+fn print_steps(out: &mut dyn Write, steps: &[Step], first: usize) -> std::io::Result<()> {
     for (i, step) in steps.iter().enumerate() {
-        writeln!(out, "{:>2}. {}", i + 1, step.description)?;
+        writeln!(out, "{:>2}. {}", first + i, step.description)?;
         writeln!(
             out,
             "    signer {} -> receiver {}",
@@ -104,7 +124,7 @@ async fn is_done(chain: &Chain, done: &DoneWhen) -> anyhow::Result<bool> {
             )
             .await?
             .is_null(),
-        DoneWhen::KeyDeleted(id, key) => !chain.has_key(id, key).await?,
+        DoneWhen::NoAccessKey(id) => chain.access_keys(id).await?.is_empty(),
     })
 }
 
@@ -134,27 +154,120 @@ pub async fn execute(
     steps: &[Step],
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
+    execute_from(chain, key, steps, 1, out).await
+}
+
+/// [`execute`], numbering the steps from `first` (the lock continues the
+/// setup's numbers, as the dry run prints them).
+async fn execute_from(
+    chain: &Chain,
+    key: &KeyFile,
+    steps: &[Step],
+    first: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
     let mut sent = 0;
     for (i, step) in steps.iter().enumerate() {
+        let n = first + i;
         if is_done(chain, &step.done_when).await? {
-            writeln!(out, "{:>2}. {} (already done)", i + 1, step.description)?;
+            writeln!(out, "{n:>2}. {} (already done)", step.description)?;
             continue;
         }
         let outcome = chain
             .transact(&step.signer, key, &step.receiver, step.actions.clone())
             .await
-            .with_context(|| format!("step {}: {}", i + 1, step.description))?;
+            .with_context(|| format!("step {n}: {}", step.description))?;
         confirm(chain, &step.done_when)
             .await
-            .with_context(|| format!("step {}: {}", i + 1, step.description))?;
+            .with_context(|| format!("step {n}: {}", step.description))?;
         writeln!(
             out,
-            "{:>2}. {} (tx {})",
-            i + 1,
-            step.description,
-            outcome.transaction.hash
+            "{n:>2}. {} (tx {})",
+            step.description, outcome.transaction.hash
         )?;
         sent += 1;
     }
     Ok(sent)
+}
+
+/// The lock as the chain requires it now: per contract, one transaction
+/// deleting every key the account holds, whatever its kind (an account
+/// that existed before this deployment may hold keys the plan never
+/// added). A contract that holds no key gets a step already done.
+///
+/// Fails, deleting nothing, when a contract holds keys but not `key` with
+/// full access (only the account itself can delete its keys, so their
+/// holder must), or holds a key `DeleteKey` cannot name.
+pub async fn lock_steps(chain: &Chain, ids: &SuiteIds, key: &KeyFile) -> anyhow::Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    for (id, proposal) in plan::locked_contracts(ids) {
+        let found = chain.access_keys(id).await?;
+        if !found.is_empty() && !found.iter().any(|k| keys::is_ours(k, &key.public_key)) {
+            bail!(
+                "{id} holds {} but not {} with full access, so this tool cannot delete them: \
+                 their holder must (near account delete-keys), then re-run",
+                found
+                    .iter()
+                    .map(keys::describe)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                key.public_key
+            );
+        }
+        let mut public_keys = found
+            .iter()
+            .map(|k| {
+                keys::public_key(k).with_context(|| {
+                    format!(
+                        "{id} holds {}, which DeleteKey cannot name: delete it with its full \
+                         public key, then re-run",
+                        keys::describe(k)
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        // The signing key last, so the log reads "the others, then ours".
+        public_keys.sort_by_key(|k| *k == key.public_key);
+        steps.push(plan::delete_keys(id, proposal, &public_keys));
+    }
+    Ok(steps)
+}
+
+/// What [`deploy`] did.
+#[derive(Debug)]
+pub struct Deployed {
+    /// Transactions sent, setup and lock (0 when an earlier run did all).
+    pub sent: usize,
+    /// The health checks that passed: the wiring's ([`health::check`]),
+    /// then [`health::NO_FULL_ACCESS_KEY`] ([`health::check_keys`]).
+    pub checks: Vec<health::Check>,
+}
+
+/// Runs a deployment: the setup, the health check of the wiring, the lock
+/// (rebuilt from the keys on chain, see [`lock_steps`]), then the check
+/// that no key is left. The keys go only once everything before passed:
+/// until then they are what lets the operator fix a failed step and re-run,
+/// so any failure before the lock leaves them all (and a lock cut short
+/// half way is finished by the next run, which finds the rest done).
+pub async fn deploy(
+    chain: &Chain,
+    key: &KeyFile,
+    plan: &Plan,
+    ids: &SuiteIds,
+    out: &mut dyn Write,
+) -> anyhow::Result<Deployed> {
+    let mut sent = execute(chain, key, &plan.setup, out).await?;
+    let mut checks = health::check(chain, ids).await.context(
+        "the health check of the wiring failed, so no key was deleted: fix the deployment \
+         and re-run",
+    )?;
+    writeln!(
+        out,
+        "    the wiring passed its health check ({} checks); deleting the contracts' keys:",
+        checks.len()
+    )?;
+    let lock = lock_steps(chain, ids, key).await?;
+    sent += execute_from(chain, key, &lock, plan.setup.len() + 1, out).await?;
+    checks.push(health::check_keys(chain, ids).await?);
+    Ok(Deployed { sent, checks })
 }

@@ -18,7 +18,10 @@ usage: deploy [--network local|testnet|mainnet] [--dry-run]
 
 Deploys and initialises the router (res/meta_pool.wasm), sNEAR and
 governance (and on local a test whitelist and two test pools, listed on the
-router), checks them with views and prints the account ids.
+router), checks them with views, then deletes every access key of the
+router, sNEAR and governance (on every network, local included) and checks
+that none is left; prints the account ids. A failure before the keys go
+leaves them, so a fixed deployment can be re-run.
 local (the default) starts a localnet node in --home (default target/localnet)
 when none answers at --rpc-url and deploys as its validator account; testnet
 and mainnet sign with --master's key from --credentials (default
@@ -197,15 +200,15 @@ async fn run(o: Options) -> anyhow::Result<()> {
         .as_ref()
         .map(|k| k.public_key.clone())
         .unwrap_or_else(|| localnet::derive_public_key(&master));
-    let steps = plan::plan(o.network, &ids, &wasm, &public_key);
+    let plan = plan::plan(o.network, &ids, &wasm, &public_key);
 
     if o.dry_run {
         println!(
             "dry run on {} ({rpc_url}): {} transactions, none sent",
             o.network.name(),
-            steps.len()
+            plan.steps().count()
         );
-        deploy::print_plan(&mut std::io::stdout(), &steps)?;
+        deploy::print_plan(&mut std::io::stdout(), &plan)?;
         print_ids(&ids);
         return Ok(());
     }
@@ -218,9 +221,9 @@ async fn run(o: Options) -> anyhow::Result<()> {
         "deploying to {} (chain {chain_id}) as {master}",
         o.network.name()
     );
-    let sent = deploy::execute(&chain, &key, &steps, &mut std::io::stdout()).await?;
-    println!("{sent} transactions sent; health check:");
-    for line in deploy::health::check(&chain, &ids).await? {
+    let done = deploy::deploy(&chain, &key, &plan, &ids, &mut std::io::stdout()).await?;
+    println!("{} transactions sent; health check:", done.sent);
+    for line in &done.checks {
         println!("  ok  {line}");
     }
     print_ids(&ids);
@@ -237,5 +240,12 @@ fn print_ids(ids: &SuiteIds) {
         println!("  pool        {pool}  (a validator of the router)");
     }
     println!("  treasury    {}", ids.treasury);
+    // The owner is an account id in the router's state, so it outlives the
+    // router's keys; what it may do ends with `end_bootstrap`.
+    println!(
+        "  owner       {}  (of the router, with its own key: the router's typed actions until it \
+         calls end_bootstrap, never code; nothing after)",
+        ids.master
+    );
     println!("  lockups     *.{}", ids.lockup_suffix);
 }

@@ -1,13 +1,22 @@
-//! The deployment as an ordered list of transactions, each with the check
-//! that tells whether an earlier run already did it (so a deployment can be
-//! re-run or resumed after a failure).
+//! The deployment as ordered transactions, each with the check that tells
+//! whether an earlier run already did it (so a deployment can be re-run or
+//! resumed after a failure), in two phases.
 //!
-//! Order: the whitelist and the pools it lists first (governance checks the
-//! whitelist when a validator is proposed), then sNEAR and governance, which
-//! only record the router's id, then the router, whose `new` names both;
-//! then the router's whitelisting and, on local, the test pools listed on
-//! the router by its owner; last the removal of sNEAR's key (sNEAR has no
-//! upgrade path; whoever holds its key could replace the code).
+//! **Setup** ([`Plan::setup`]): the whitelist and the pools it lists first
+//! (governance checks the whitelist when a validator is proposed), then
+//! sNEAR and governance, which only record the router's id, then the
+//! router, whose `new` names both; then, on local, the router's
+//! whitelisting and the test pools listed on the router by its owner.
+//!
+//! **Lock** ([`Plan::lock`]): every access key of sNEAR, governance and the
+//! router is deleted. Whoever holds a full-access key of one of them can
+//! deploy code over it without a vote (over the router: code that mints
+//! sNEAR at will), and a function-call key signs calls *as* the contract
+//! (its private callbacks, the router's `mint` on sNEAR, governance's
+//! `upgrade` calls). The lock runs only after every setup transaction and
+//! the health check of the wiring passed: until then the keys are what
+//! lets the operator fix and resume a deployment; afterwards they are only
+//! a way around the DAO.
 //!
 //! Each contract is deployed and initialised in one transaction (deploy +
 //! `new`): `new` of sNEAR and of the router may be called by anyone once,
@@ -48,7 +57,8 @@ pub enum DoneWhen {
         router: AccountId,
         validator: AccountId,
     },
-    KeyDeleted(AccountId, PublicKey),
+    /// The account holds no access key at all (full-access or function-call).
+    NoAccessKey(AccountId),
 }
 
 /// One transaction of the deployment.
@@ -59,6 +69,68 @@ pub struct Step {
     pub receiver: AccountId,
     pub actions: Vec<Action>,
     pub done_when: DoneWhen,
+}
+
+/// The whole deployment: the setup, then (after the wiring's health
+/// check) the lock.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Accounts, code, `new` and wiring; signed with the master's key, which
+    /// the new accounts get.
+    pub setup: Vec<Step>,
+    /// One transaction per contract of [`locked_contracts`], deleting its
+    /// keys. These are the keys the setup adds (the master's); a live run
+    /// rebuilds them from the chain ([`crate::lock_steps`]), since an
+    /// account that already existed may hold others.
+    pub lock: Vec<Step>,
+}
+
+impl Plan {
+    /// Every transaction in the order they are sent.
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.setup.iter().chain(&self.lock)
+    }
+}
+
+/// The contracts that keep no key once deployed, in the order they are
+/// locked (the order they are deployed), each with the proposal kind that
+/// changes its code afterwards.
+pub fn locked_contracts(ids: &SuiteIds) -> [(&AccountId, &'static str); 3] {
+    [
+        (&ids.snear, "UpgradeSnear"),
+        (&ids.governance, "UpgradeGovernance"),
+        (&ids.router, "UpgradeRouter"),
+    ]
+}
+
+/// The transaction that deletes `keys` from `contract`, signed by
+/// `contract` itself (with one of its full-access keys: a contract account
+/// has nobody else who could). `keys` lists every key the account holds,
+/// so its signing key is among them: deleting it in its own transaction is
+/// fine, as the signature was checked when the transaction was accepted.
+pub fn delete_keys(contract: &AccountId, proposal: &str, keys: &[PublicKey]) -> Step {
+    Step {
+        description: format!(
+            "delete every access key of {contract} ({}): its code then changes only by a DAO \
+             {proposal} proposal",
+            match keys.len() {
+                0 => "none left".to_string(),
+                1 => "1 key".to_string(),
+                n => format!("{n} keys"),
+            }
+        ),
+        signer: contract.clone(),
+        receiver: contract.clone(),
+        actions: keys
+            .iter()
+            .map(|k| {
+                Action::DeleteKey(Box::new(DeleteKeyAction {
+                    public_key: k.clone(),
+                }))
+            })
+            .collect(),
+        done_when: DoneWhen::NoAccessKey(contract.clone()),
+    }
 }
 
 /// The contracts' wasm, read from `res/`.
@@ -173,9 +245,11 @@ pub fn pool_stake_key(pool: &AccountId) -> PublicKey {
     localnet::derive_public_key(pool)
 }
 
-/// Every transaction, in order. Sub-accounts get the master's public key,
-/// so the master's credentials sign for them.
-pub fn plan(network: Network, ids: &SuiteIds, wasm: &Wasm, master_key: &PublicKey) -> Vec<Step> {
+/// Every transaction, in order, on every network (local included: a local
+/// deployment rehearses the real one, keys and all). Sub-accounts get the
+/// master's public key, so the master's credentials sign for them; the
+/// lock deletes exactly that key from sNEAR, governance and the router.
+pub fn plan(network: Network, ids: &SuiteIds, wasm: &Wasm, master_key: &PublicKey) -> Plan {
     let mut steps = Vec::new();
     let m = &ids.master;
     if network == Network::Local {
@@ -247,19 +321,11 @@ pub fn plan(network: Network, ids: &SuiteIds, wasm: &Wasm, master_key: &PublicKe
             });
         }
     }
-    steps.push(Step {
-        description: format!(
-            "delete {}'s access key: its code can never change",
-            ids.snear
-        ),
-        signer: ids.snear.clone(),
-        receiver: ids.snear.clone(),
-        actions: vec![Action::DeleteKey(Box::new(DeleteKeyAction {
-            public_key: master_key.clone(),
-        }))],
-        done_when: DoneWhen::KeyDeleted(ids.snear.clone(), master_key.clone()),
-    });
-    steps
+    let lock = locked_contracts(ids)
+        .into_iter()
+        .map(|(id, proposal)| delete_keys(id, proposal, std::slice::from_ref(master_key)))
+        .collect();
+    Plan { setup: steps, lock }
 }
 
 fn whitelist(ids: &SuiteIds, pool: &AccountId) -> Step {
@@ -330,7 +396,8 @@ mod tests {
     #[test]
     fn local_plan_orders_whitelist_pools_tokens_router_then_validators() {
         let ids = SuiteIds::new(Network::Local, &"test.near".parse().unwrap(), None);
-        let steps = plan(Network::Local, &ids, &wasm(), &key());
+        let plan = plan(Network::Local, &ids, &wasm(), &key());
+        let steps: Vec<Step> = plan.steps().cloned().collect();
         let position = |needle: &str| {
             steps
                 .iter()
@@ -352,10 +419,8 @@ mod tests {
         );
         assert!(position("whitelist router.test.near") < position("list pool-a.test.near"));
         assert!(position("list pool-a.test.near") < position("list pool-b.test.near"));
-        assert_eq!(
-            steps.last().unwrap().done_when,
-            DoneWhen::KeyDeleted(ids.snear.clone(), key())
-        );
+        // Local locks the three contracts too, last.
+        assert_lock_is_last_and_complete(&plan, &ids, &key());
         // The router is deployed and initialised in one transaction (nobody
         // can call its `new` first), with the seed on `new` and the init
         // arguments of `suite::router_init`.
@@ -403,10 +468,12 @@ mod tests {
             &master,
             Some("lockup-whitelist.near".parse().unwrap()),
         );
-        let steps = plan(Network::Mainnet, &ids, &wasm(), &key());
+        let plan = plan(Network::Mainnet, &ids, &wasm(), &key());
+        assert_lock_is_last_and_complete(&plan, &ids, &key());
+        let steps: Vec<Step> = plan.steps().cloned().collect();
         // The foundation's whitelist is not ours to call.
         assert!(steps.iter().all(|s| s.receiver != ids.whitelist));
-        // sNEAR, governance and the router: create, deploy + new; then the key.
+        // sNEAR, governance and the router: create, deploy + new; then the keys.
         let receivers: Vec<&str> = steps.iter().map(|s| s.receiver.as_str()).collect();
         assert_eq!(
             receivers,
@@ -418,11 +485,116 @@ mod tests {
                 "router.meta.near",
                 "router.meta.near",
                 "snear.meta.near",
+                "governance.meta.near",
+                "router.meta.near",
             ]
         );
         assert!(steps.iter().all(|s| !s.description.starts_with("list ")));
         let lines = describe_actions(&steps[1].actions);
         assert!(lines[0].starts_with("DeployContract 1 bytes"), "{lines:?}");
         assert!(lines[1].starts_with("FunctionCall new("), "{lines:?}");
+    }
+
+    /// The full-access keys the setup gives each account (`AddKey` of a
+    /// full-access key in the transaction that creates it).
+    fn full_access_keys_added(plan: &Plan, id: &AccountId) -> Vec<PublicKey> {
+        plan.setup
+            .iter()
+            .filter(|s| &s.receiver == id)
+            .flat_map(|s| &s.actions)
+            .filter_map(|a| match a {
+                Action::AddKey(k) if k.access_key == AccessKey::full_access() => {
+                    Some(k.public_key.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What every network's plan must do with keys: no key is deleted during
+    /// the setup (the operator needs them to fix a failed step), and after
+    /// the setup's last transaction one transaction per contract deletes,
+    /// with exactly one `DeleteKey` each, every full-access key the setup
+    /// gave it, signed by the contract itself.
+    fn assert_lock_is_last_and_complete(plan: &Plan, ids: &SuiteIds, key: &PublicKey) {
+        let setup_deletes = plan
+            .setup
+            .iter()
+            .flat_map(|s| &s.actions)
+            .filter(|a| matches!(a, Action::DeleteKey(_)))
+            .count();
+        assert_eq!(setup_deletes, 0, "a key deleted during the setup");
+        let all: Vec<&Step> = plan.steps().collect();
+        let last_setup = plan.setup.len() - 1;
+        assert_eq!(plan.lock.len(), 3);
+        for (id, proposal) in locked_contracts(ids) {
+            let lock_at = all
+                .iter()
+                .position(|s| {
+                    s.actions.iter().any(|a| matches!(a, Action::DeleteKey(_))) && &s.receiver == id
+                })
+                .unwrap_or_else(|| panic!("no DeleteKey for {id}"));
+            // After every transaction that is not a lock: each init and
+            // wiring call (of this contract or any other) comes first.
+            let last_other = all
+                .iter()
+                .rposition(|s| !s.actions.iter().any(|a| matches!(a, Action::DeleteKey(_))))
+                .unwrap();
+            assert!(last_other <= last_setup && lock_at > last_other, "{id}");
+            let lock = all[lock_at];
+            assert_eq!((&lock.signer, &lock.receiver), (id, id));
+            assert_eq!(lock.done_when, DoneWhen::NoAccessKey(id.clone()));
+            assert!(lock.description.contains(proposal), "{}", lock.description);
+            let deleted: Vec<PublicKey> = lock
+                .actions
+                .iter()
+                .map(|a| match a {
+                    Action::DeleteKey(k) => k.public_key.clone(),
+                    other => panic!("{id}: the lock also does {other:?}"),
+                })
+                .collect();
+            assert_eq!(deleted, full_access_keys_added(plan, id), "{id}");
+            assert_eq!(deleted, std::slice::from_ref(key), "{id}");
+            // The only transaction deleting its keys.
+            assert_eq!(
+                all.iter()
+                    .filter(|s| &s.receiver == id)
+                    .flat_map(|s| &s.actions)
+                    .filter(|a| matches!(a, Action::DeleteKey(_)))
+                    .count(),
+                1,
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn testnet_plan_deletes_every_contract_key_after_all_init_and_wiring() {
+        let master: AccountId = "someone.testnet".parse().unwrap();
+        let ids = SuiteIds::new(
+            Network::Testnet,
+            &master,
+            Some("whitelist.testnet".parse().unwrap()),
+        );
+        let plan = plan(Network::Testnet, &ids, &wasm(), &key());
+        assert_lock_is_last_and_complete(&plan, &ids, &key());
+        let lock: Vec<&str> = plan.lock.iter().map(|s| s.receiver.as_str()).collect();
+        assert_eq!(
+            lock,
+            [
+                "snear.someone.testnet",
+                "governance.someone.testnet",
+                "router.someone.testnet"
+            ]
+        );
+        // The whitelist is the network's: the deployment holds no key of it
+        // and deletes none.
+        assert!(plan.steps().all(|s| s.signer != ids.whitelist));
+        let lines: Vec<String> = plan
+            .lock
+            .iter()
+            .flat_map(|s| describe_actions(&s.actions))
+            .collect();
+        assert_eq!(lines, vec![format!("DeleteKey {}", key()); 3]);
     }
 }

@@ -1,11 +1,16 @@
 //! `make deploy` on a local node: the whole plan (router included), the
-//! health check, a second run that finds everything done, a run with other
-//! router code that refuses to touch it; and dry runs that send nothing.
+//! health check, the keys kept while the wiring fails its check and gone
+//! once it passes, a second run that finds everything done, a run with
+//! other router code that refuses to touch it, the owner's bootstrap
+//! powers without any router key; and dry runs that send nothing.
 
 use deploy::chain::Chain;
 use deploy::plan::{self, Wasm};
 use deploy::suite::{Network, SuiteIds};
 use localnet::node::{InitOptions, RunningNode};
+use near_primitives::account::{AccessKey, AccessKeyPermission, FunctionCallPermission};
+use near_primitives::action::{Action, AddKeyAction, FunctionCallAction};
+use near_primitives::types::Gas;
 use std::path::PathBuf;
 
 fn res() -> PathBuf {
@@ -19,7 +24,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 #[tokio::test]
-async fn local_deploy_passes_the_health_check_and_is_idempotent() -> anyhow::Result<()> {
+async fn local_deploy_deletes_every_contract_key_after_the_health_check() -> anyhow::Result<()> {
     let home = temp_dir("local");
     localnet::node::init(
         &home,
@@ -34,20 +39,121 @@ async fn local_deploy_passes_the_health_check_and_is_idempotent() -> anyhow::Res
     let key = deploy::local::master_key(&home)?;
     let ids = SuiteIds::new(Network::Local, &key.account_id, None);
     let wasm = Wasm::read(&res())?;
-    let steps = plan::plan(Network::Local, &ids, &wasm, &key.public_key);
+    let plan = plan::plan(Network::Local, &ids, &wasm, &key.public_key);
+    let locked = [&ids.router, &ids.snear, &ids.governance];
 
+    // The wiring fails its health check (checked against another emission
+    // than the router was initialised with): everything is deployed, but
+    // no key is deleted, so the operator can still fix things.
     let mut log = Vec::new();
-    let sent = deploy::execute(&chain, &key, &steps, &mut log).await?;
-    assert_eq!(sent, steps.len(), "{}", String::from_utf8_lossy(&log));
-    let checks = deploy::health::check(&chain, &ids).await?;
-    // Each pool, sNEAR, governance, the router's wiring and its validators.
-    assert_eq!(checks.len(), ids.pools.len() + 4, "{checks:?}");
+    let other_emission = SuiteIds {
+        meta_per_epoch: Some(1),
+        ..ids.clone()
+    };
+    let err = deploy::deploy(&chain, &key, &plan, &other_emission, &mut log)
+        .await
+        .expect_err("the health check passed with the wrong emission");
+    assert!(format!("{err:#}").contains("no key was deleted"), "{err:#}");
+    assert_eq!(
+        String::from_utf8_lossy(&log).matches("(tx ").count(),
+        plan.setup.len(),
+        "{}",
+        String::from_utf8_lossy(&log)
+    );
+    for id in locked {
+        assert!(chain.has_key(id, &key.public_key).await?, "{id}");
+    }
+    let err = deploy::health::check_keys(&chain, &ids)
+        .await
+        .expect_err("keys left, yet the key check passed");
+    assert!(format!("{err:#}").contains("(full access)"), "{err:#}");
+    // Keys the plan never added are found and deleted too: another
+    // full-access key and a function-call key (which could call sNEAR's
+    // `mint` as the router).
+    let other_key = localnet::derive_public_key(&"someone-else.near".parse()?);
+    let call_key = localnet::derive_public_key(&"a-keeper-bot.near".parse()?);
+    let add = |public_key, access_key| {
+        Action::AddKey(Box::new(AddKeyAction {
+            public_key,
+            access_key,
+        }))
+    };
+    chain
+        .transact(
+            &ids.router,
+            &key,
+            &ids.router,
+            vec![
+                add(other_key, AccessKey::full_access()),
+                add(
+                    call_key,
+                    AccessKey {
+                        nonce: 0,
+                        permission: AccessKeyPermission::FunctionCall(FunctionCallPermission {
+                            allowance: None,
+                            receiver_id: ids.snear.to_string(),
+                            method_names: vec!["mint".into()],
+                        }),
+                    },
+                ),
+            ],
+        )
+        .await?;
+    assert_eq!(chain.access_keys(&ids.router).await?.len(), 3);
+
+    // Resumed with the right arguments: the setup is found done, the check
+    // passes, and the lock sends one transaction per contract.
+    let mut log = Vec::new();
+    let done = deploy::deploy(&chain, &key, &plan, &ids, &mut log).await?;
+    let log = String::from_utf8_lossy(&log);
+    assert_eq!(done.sent, 3, "{log}");
+    assert_eq!(log.matches("already done").count(), plan.setup.len());
+    assert!(
+        log.contains(&format!(
+            "delete every access key of {} (3 keys)",
+            ids.router
+        )),
+        "{log}"
+    );
+    // Each pool, sNEAR, governance, the router's wiring and its
+    // validators, then the keys.
+    let checks = &done.checks;
+    assert_eq!(checks.len(), ids.pools.len() + 5, "{checks:?}");
     assert!(
         checks
             .iter()
             .any(|c| c.starts_with(&format!("{}: whitelisted, validators", ids.router))),
         "{checks:?}"
     );
+    assert!(
+        checks
+            .last()
+            .unwrap()
+            .starts_with(deploy::health::NO_FULL_ACCESS_KEY),
+        "{checks:?}"
+    );
+    // No key of any kind is left on the three contracts, read from the
+    // node's key list (not only the key the plan added).
+    for id in locked {
+        assert_eq!(chain.access_keys(id).await?, vec![], "{id}");
+    }
+    // The test contracts and the master keep theirs.
+    assert!(chain.has_key(&ids.master, &key.public_key).await?);
+    assert!(chain.has_key(&ids.whitelist, &key.public_key).await?);
+    for pool in &ids.pools {
+        assert!(chain.has_key(pool, &key.public_key).await?);
+    }
+    // Nobody can sign for the router any more, so nobody can deploy to it.
+    let err = chain
+        .transact(
+            &ids.router,
+            &key,
+            &ids.router,
+            vec![call("get_owner_id", "{}")],
+        )
+        .await
+        .expect_err("signed for the router without a key");
+    assert!(format!("{err:#}").contains("access key"), "{err:#}");
     // The router holds its seed as stake and its wiring is the init args.
     let config = chain
         .view(&ids.router, "get_config", serde_json::json!({}))
@@ -57,18 +163,16 @@ async fn local_deploy_passes_the_health_check_and_is_idempotent() -> anyhow::Res
         config["bootstrap"], true,
         "the owner may still list validators"
     );
-    // sNEAR keeps no key: nobody can replace its code.
-    assert!(!chain.has_key(&ids.snear, &key.public_key).await?);
-    assert!(chain.has_key(&ids.governance, &key.public_key).await?);
 
     // Again: everything is found done, nothing is sent.
     let mut log = Vec::new();
-    assert_eq!(deploy::execute(&chain, &key, &steps, &mut log).await?, 0);
+    let again = deploy::deploy(&chain, &key, &plan, &ids, &mut log).await?;
+    assert_eq!(again.sent, 0);
     assert_eq!(
         String::from_utf8_lossy(&log)
             .matches("already done")
             .count(),
-        steps.len()
+        plan.steps().count()
     );
 
     // Other code for the router: the initialised contract is not replaced.
@@ -76,17 +180,54 @@ async fn local_deploy_passes_the_health_check_and_is_idempotent() -> anyhow::Res
         router: wasm.pool.clone(),
         ..Wasm::read(&res())?
     };
-    let steps = plan::plan(Network::Local, &ids, &other, &key.public_key);
-    let err = deploy::execute(&chain, &key, &steps, &mut Vec::new())
+    let other_plan = plan::plan(Network::Local, &ids, &other, &key.public_key);
+    let err = deploy::deploy(&chain, &key, &other_plan, &ids, &mut Vec::new())
         .await
         .expect_err("deployed over the router");
     assert!(
         format!("{err:#}").contains("does not upgrade contracts"),
         "{err:#}"
     );
+
+    // The owner is an account id in the router's state, not a key on the
+    // router: with the router's keys gone, the master still ends the
+    // bootstrap with its own key, and after that it may do nothing.
+    chain
+        .transact(
+            &ids.master,
+            &key,
+            &ids.router,
+            vec![call("end_bootstrap", "{}")],
+        )
+        .await?;
+    let config = chain
+        .view(&ids.router, "get_config", serde_json::json!({}))
+        .await?;
+    assert_eq!(config["bootstrap"], false);
+    let action = r#"{"action":{"SetEmission":{"meta_per_epoch":"1"}}}"#;
+    let err = chain
+        .transact(
+            &ids.master,
+            &key,
+            &ids.router,
+            vec![call("apply_governance_action", action)],
+        )
+        .await
+        .expect_err("the owner acted after the bootstrap");
+    assert!(format!("{err:#}").contains("E_NOT_GOVERNANCE"), "{err:#}");
     node.stop();
     std::fs::remove_dir_all(&home)?;
     Ok(())
+}
+
+/// A function call with 50 Tgas and no deposit.
+fn call(method: &str, args: &str) -> Action {
+    Action::FunctionCall(Box::new(FunctionCallAction {
+        method_name: method.into(),
+        args: args.as_bytes().to_vec(),
+        gas: Gas::from_teragas(50),
+        deposit: near_token::NearToken::ZERO,
+    }))
 }
 
 #[test]
@@ -147,6 +288,44 @@ fn testnet_dry_run_prints_the_transactions_and_sends_nothing() {
             && stdout.contains(&format!("deposit {}", deploy::suite::ROUTER_SEED)),
         "{stdout}"
     );
+    // The keys go last: after every other transaction and the health check
+    // of the wiring, one DeleteKey of the master's key per contract, each
+    // signed by the contract itself.
+    let lines: Vec<&str> = stdout.lines().map(str::trim).collect();
+    let health = lines
+        .iter()
+        .position(|l| l.starts_with("then the health check of the wiring"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let last_other = lines
+        .iter()
+        .rposition(|l| {
+            [
+                "CreateAccount",
+                "Transfer",
+                "AddKey",
+                "DeployContract",
+                "FunctionCall",
+            ]
+            .iter()
+            .any(|a| l.starts_with(a))
+        })
+        .unwrap();
+    assert!(last_other < health, "{stdout}");
+    let delete = format!("DeleteKey {}", secret.public_key());
+    let deletes: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("DeleteKey"))
+        .collect();
+    assert_eq!(deletes.len(), 3, "{stdout}");
+    for (&i, id) in deletes.iter().zip([
+        "snear.meta.testnet",
+        "governance.meta.testnet",
+        "router.meta.testnet",
+    ]) {
+        assert!(i > health, "{stdout}");
+        assert_eq!(lines[i], delete);
+        assert_eq!(lines[i - 1], format!("signer {id} -> receiver {id}"));
+        assert!(lines[i - 2].contains(&format!("delete every access key of {id}")));
+    }
     std::fs::remove_dir_all(&creds).unwrap();
 }
 
