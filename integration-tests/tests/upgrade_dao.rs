@@ -381,7 +381,8 @@ fn upgrades_of_router_snear_and_governance_by_proposal_keep_every_account() {
 }
 
 /// Refused before any vote, changing nothing: an upgrade naming code
-/// nobody staged, and `upgrade` called on the router or sNEAR by anyone but
+/// nobody staged or code too large to execute, the migrations and the
+/// upgrade callback called by a stranger, and `upgrade` called on the router or sNEAR by anyone but
 /// governance, the router's former bootstrap owner included.
 #[test]
 fn upgrade_refuses_a_wrong_hash_and_any_caller_but_governance() {
@@ -402,6 +403,75 @@ fn upgrade_refuses_a_wrong_hash_and_any_caller_but_governance() {
         );
     });
     assert_eq!(d.sys.dao_proposal_count(), count);
+
+    // Code too large for its execution to fit in a transaction's gas (1.4
+    // MB, under the transaction size limit): staged, but no proposal may
+    // name it, since it could never execute.
+    let mut huge = wasm("meta_pool_next.wasm");
+    huge.resize(1_400_000, 0);
+    let gov = d.sys.governance.clone();
+    let hash: Base58CryptoHash = d.step("stage huge code", |s| {
+        let out = s
+            .net
+            .call(&v.dave, &gov, "stage_code")
+            .args(huge)
+            .deposit(NearToken::from_near(15))
+            .gas(EXECUTE_GAS)
+            .transact();
+        s.record(&out, None);
+        out.json().expect("staged")
+    });
+    d.step("propose the huge code", |s| {
+        let out = s.dao_propose(
+            &v.alice,
+            &ProposalKind::UpgradeRouter { code_hash: hash },
+            CALL_GAS,
+        );
+        assert!(
+            out.failure_message()
+                .unwrap_or_default()
+                .contains("E_CODE_TOO_LARGE"),
+            "{out:?}"
+        );
+    });
+    assert_eq!(d.sys.dao_proposal_count(), count);
+    // Its stager takes it back, deposit refunded.
+    let before = d.sys.net.balance(&v.dave).as_yoctonear();
+    d.step("unstage", |s| {
+        s.call(
+            &v.dave,
+            &gov,
+            "unstage_code",
+            json!({"code_hash": hash}),
+            0,
+            CALL_GAS,
+        )
+        .assert_success();
+    });
+    assert!(staged_code(&d.sys, &hash).is_none());
+    assert!(d.sys.net.balance(&v.dave).as_yoctonear() > before + 13 * ONE_NEAR);
+
+    // The migrations and governance's upgrade callback are private: a
+    // stranger's call fails and changes nothing.
+    let (router, snear) = (d.sys.router.clone(), d.sys.snear.clone());
+    for (target, method, args) in [
+        (&router, "migrate", json!({})),
+        (&snear, "migrate", json!({})),
+        (&gov, "migrate", json!({})),
+        (&gov, "on_upgrade_result", json!({"proposal_id": 0})),
+    ] {
+        let state = d.sys.net.view_state(target);
+        let out = d.step("a private method called by a stranger", |s| {
+            s.call(&v.alice, target, method, args, 0, CALL_GAS)
+        });
+        assert!(
+            out.failure_message()
+                .unwrap_or_default()
+                .contains("is private"),
+            "{target} {method}: {out:?}"
+        );
+        assert_eq!(d.sys.net.view_state(target), state, "{target} {method}");
+    }
 
     let next = wasm("meta_pool_next.wasm");
     let owner = d.sys.owner.clone();

@@ -16,11 +16,6 @@
 
 use meta_common::upgrade::{deploy_and_migrate, upgrade_call_gas, UPGRADE_METHOD};
 use meta_common::versioned;
-#[cfg(not(feature = "next-version"))]
-use meta_common::versioned::first_layout as appended_since;
-#[cfg(feature = "next-version")]
-use meta_common::versioned::next_version_test_field as appended_since;
-use near_sdk::state::ContractState;
 use near_sdk::{env, near, require, AccountId, CryptoHash, NearToken, Promise};
 
 use crate::errors::*;
@@ -30,22 +25,7 @@ use crate::proposal::{ProposalStatus, UpgradeTarget};
 use crate::reply::call_succeeded;
 use crate::{Governance, GovernanceExt};
 
-/// The layout of [`Governance`] this code reads and writes.
-#[cfg(not(feature = "next-version"))]
-pub const STATE_VERSION: u8 = 1;
-/// The test-only second version: [`Governance`] with `upgraded_at_epoch`.
-#[cfg(feature = "next-version")]
-pub const STATE_VERSION: u8 = 2;
-
-impl ContractState for Governance {
-    fn state_read() -> Option<Self> {
-        versioned::read(STATE_VERSION)
-    }
-
-    fn state_write(&self) -> bool {
-        versioned::write(STATE_VERSION, self)
-    }
-}
+meta_common::versioned_contract_state!(Governance);
 
 impl Governance {
     /// Starts an upgrade proposal's execution: checks the gas, marks it

@@ -14,33 +14,13 @@
 
 use meta_common::upgrade::deploy_input_and_migrate;
 use meta_common::versioned;
-#[cfg(not(feature = "next-version"))]
-use meta_common::versioned::first_layout as appended_since;
-#[cfg(feature = "next-version")]
-use meta_common::versioned::next_version_test_field as appended_since;
-use near_sdk::state::ContractState;
 use near_sdk::{env, near, require};
 
 use crate::errors::*;
 use crate::events::Event;
 use crate::{MetaPool, MetaPoolExt};
 
-/// The layout of [`MetaPool`] this code reads and writes.
-#[cfg(not(feature = "next-version"))]
-pub const STATE_VERSION: u8 = 1;
-/// The test-only second version: [`MetaPool`] with `upgraded_at_epoch`.
-#[cfg(feature = "next-version")]
-pub const STATE_VERSION: u8 = 2;
-
-impl ContractState for MetaPool {
-    fn state_read() -> Option<Self> {
-        versioned::read(STATE_VERSION)
-    }
-
-    fn state_write(&self) -> bool {
-        versioned::write(STATE_VERSION, self)
-    }
-}
+meta_common::versioned_contract_state!(MetaPool);
 
 #[near]
 impl MetaPool {

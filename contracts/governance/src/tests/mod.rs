@@ -17,6 +17,7 @@ mod dao;
 mod guardian;
 mod storage;
 mod token;
+mod upgrade;
 
 pub(crate) fn acc(s: &str) -> AccountId {
     s.parse().unwrap()

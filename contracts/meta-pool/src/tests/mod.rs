@@ -19,3 +19,4 @@ mod restake;
 mod storage_payer;
 mod stuck_lock;
 mod unstake_wait;
+mod upgrade;

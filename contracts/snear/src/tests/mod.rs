@@ -9,6 +9,7 @@ mod claim;
 mod router;
 mod storage;
 mod token;
+mod upgrade;
 mod views;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
