@@ -24,6 +24,9 @@ use crate::suite::{Driver, Staker, System, SystemConfig, CALL_GAS, ONE_NEAR};
 pub const PROPOSE_DEPOSIT: NearToken = NearToken::from_millinear(50);
 /// What a voter attaches: more than a vote's storage (~0.0013 NEAR).
 pub const VOTE_DEPOSIT: NearToken = NearToken::from_millinear(10);
+/// Gas for `stage_code`: ~0.12 Tgas a kB of code, up to the 1.5 MB a
+/// transaction can carry.
+pub const STAGE_GAS: Gas = Gas::from_tgas(300);
 /// Gas for calls that need no more than their own work.
 pub const DAO_CALL_GAS: Gas = Gas::from_tgas(30);
 
@@ -74,6 +77,27 @@ impl System {
         gas: Gas,
     ) -> ExecutionOutcome {
         self.dao_call(who, "propose", proposal_input(kind), PROPOSE_DEPOSIT, gas)
+    }
+
+    /// `stage_code` by `who`: `code` as the raw arguments, `deposit` for
+    /// its storage (the rest is refunded). Returns the outcome, recorded in
+    /// the ledger.
+    pub fn dao_stage_code(
+        &mut self,
+        who: &AccountId,
+        code: Vec<u8>,
+        deposit: NearToken,
+    ) -> ExecutionOutcome {
+        let gov = self.governance.clone();
+        let out = self
+            .net
+            .call(who, &gov, "stage_code")
+            .args(code)
+            .deposit(deposit)
+            .gas(STAGE_GAS)
+            .transact();
+        self.record(&out, None);
+        out
     }
 
     /// `vote` by `who`.

@@ -3,11 +3,11 @@
 //! Once an epoch, early: `epoch_sync`, `epoch_withdraw`, `epoch_unstake`,
 //! `epoch_stake`, `epoch_rebalance`, each called until it returns `false`
 //! (the router's documented loop); `epoch_stake` is skipped while the
-//! router's staking is paused (`is_staking_paused`), when it would refuse. Every call goes through
-//! `System::call_router`, so the stakes it causes are checked against the
-//! caps by the invariants. The loop is bounded: an operation that still
-//! says "more" after `max_calls_per_op` calls is reported, not retried
-//! forever.
+//! router's staking is paused (`is_staking_paused`), when it would refuse.
+//! Every call goes through `System::call_router`, so the stakes it causes
+//! are checked against the caps by the invariants. The loop is bounded: an
+//! operation that still says "more" after `max_calls_per_op` calls is
+//! reported, not retried forever.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -42,17 +42,9 @@ const STAGE_DEPOSIT: NearToken = NearToken::from_near(6);
 
 /// Stages `res/<file>` on governance as `who`; returns its hash.
 fn stage(d: &mut Driver, who: &AccountId, file: &str) -> Base58CryptoHash {
-    let gov = d.sys.governance.clone();
     let code = wasm(file);
     d.step(&format!("stage {file}"), |s| {
-        let out = s
-            .net
-            .call(who, &gov, "stage_code")
-            .args(code.clone())
-            .deposit(STAGE_DEPOSIT)
-            .gas(Gas::from_tgas(100))
-            .transact();
-        s.record(&out, None);
+        let out = s.dao_stage_code(who, code.clone(), STAGE_DEPOSIT);
         out.assert_success();
         let hash: Base58CryptoHash = out.json().expect("stage_code returns the hash");
         let staged = staged_code(s, &hash).expect("the code is staged");
@@ -411,14 +403,7 @@ fn upgrade_refuses_a_wrong_hash_and_any_caller_but_governance() {
     huge.resize(1_400_000, 0);
     let gov = d.sys.governance.clone();
     let hash: Base58CryptoHash = d.step("stage huge code", |s| {
-        let out = s
-            .net
-            .call(&v.dave, &gov, "stage_code")
-            .args(huge)
-            .deposit(NearToken::from_near(15))
-            .gas(EXECUTE_GAS)
-            .transact();
-        s.record(&out, None);
+        let out = s.dao_stage_code(&v.dave, huge, NearToken::from_near(15));
         out.json().expect("staged")
     });
     d.step("propose the huge code", |s| {

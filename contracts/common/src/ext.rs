@@ -132,6 +132,9 @@ pub trait RouterGovernanceApi {
     fn guardian_pause_staking(&mut self);
 }
 
+/// The most gas one transaction can carry (and so any call tree).
+pub const MAX_TRANSACTION_GAS: Gas = Gas::from_tgas(300);
+
 /// Gas governance attaches to `apply_governance_action`: the router's work
 /// plus, for an added validator, its whitelist call and callback.
 pub const GAS_FOR_ROUTER_ACTION: Gas = Gas::from_tgas(40);

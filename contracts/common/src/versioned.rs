@@ -114,24 +114,31 @@ pub fn write<T: BorshSerialize>(version: u8, state: &T) -> bool {
 }
 
 /// Declares `STATE_VERSION` (1; 2 in the calling crate's test-only
-/// `next-version` build) and `appended_since` for `migrate`, and stores
-/// `$contract` versioned: the contract
-/// struct derives borsh and `#[near_bindgen]` instead of
-/// `#[near(contract_state)]`, and this is its `ContractState`.
+/// `next-version` build) and `appended_since`, the fields each version
+/// appended, for `migrate`.
 #[macro_export]
-macro_rules! versioned_contract_state {
-    ($contract:ty) => {
+macro_rules! versioned_state_version {
+    () => {
         /// The layout of the contract state this code reads and writes.
         #[cfg(not(feature = "next-version"))]
         pub const STATE_VERSION: u8 = 1;
         /// The test-only second version: one more field, appended.
         #[cfg(feature = "next-version")]
         pub const STATE_VERSION: u8 = 2;
-        /// The fields each version appended, for `migrate`.
         #[cfg(not(feature = "next-version"))]
-        use $crate::versioned::first_layout as appended_since;
+        pub(crate) use $crate::versioned::first_layout as appended_since;
         #[cfg(feature = "next-version")]
-        use $crate::versioned::next_version_test_field as appended_since;
+        pub(crate) use $crate::versioned::next_version_test_field as appended_since;
+    };
+}
+
+/// [`versioned_state_version`], and `$contract` stored versioned: the
+/// contract struct derives borsh and `#[near_bindgen]` instead of
+/// `#[near(contract_state)]`, and this is its `ContractState`.
+#[macro_export]
+macro_rules! versioned_contract_state {
+    ($contract:ty) => {
+        $crate::versioned_state_version!();
 
         impl near_sdk::state::ContractState for $contract {
             fn state_read() -> Option<Self> {

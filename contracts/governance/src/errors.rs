@@ -68,7 +68,8 @@ pub const ERR_ALREADY_EXECUTED: &str = "E_ALREADY_EXECUTED: the proposal was exe
 pub const ERR_NOT_QUEUED: &str = "E_NOT_QUEUED: the proposal is not queued";
 
 // Guardian.
-pub const ERR_NOT_GUARDIAN: &str = "E_NOT_GUARDIAN: only the guardian may cancel";
+pub const ERR_NOT_GUARDIAN: &str =
+    "E_NOT_GUARDIAN: only the guardian may cancel a proposal or pause staking";
 pub const ERR_GUARDIAN_EXPIRED: &str = "E_GUARDIAN_EXPIRED: the guardian's mandate has lapsed";
 
 // Upgrades and staged code.
@@ -83,10 +84,7 @@ pub const ERR_NOT_STAGER: &str =
     "E_NOT_STAGER: only the account that staged the code may unstage it";
 pub const ERR_PROPOSAL_LIVE: &str =
     "E_PROPOSAL_LIVE: the proposal may still execute; its code is released when it ends";
-pub const ERR_NO_CODE_REF: &str =
-    "E_NO_CODE_REF: the proposal names no staged code, or its code was already released";
-
-// The guardian's staking pause (issue 14).
-pub const ERR_NOT_GUARDIAN_PAUSE: &str = "E_NOT_GUARDIAN: only the guardian may pause staking";
 pub const ERR_CODE_TOO_LARGE: &str =
     "E_CODE_TOO_LARGE: executing an upgrade to this code would need more than 300 Tgas";
+pub const ERR_NO_CODE_REF: &str =
+    "E_NO_CODE_REF: the proposal names no staged code, or its code was already released";

@@ -11,6 +11,7 @@
 //! callback against a one-byte reply and a 3 MiB one and find the same
 //! cost; each budget is a few times that.
 
+pub use meta_common::ext::MAX_TRANSACTION_GAS;
 use meta_common::ext::{GAS_FOR_ROUTER_ACTION, GAS_FOR_WHITELIST_CHECK};
 use meta_common::upgrade::{code_args_gas, deploy_and_migrate_gas, upgrade_call_gas};
 use near_sdk::Gas;
@@ -75,9 +76,6 @@ pub const GAS_FOR_EXECUTE_WITH_WHITELIST: Gas = sum(&[
     GAS_FOR_WHITELIST_CHECK,
     GAS_FOR_ON_EXECUTE_WHITELISTED,
 ]);
-
-/// The most gas one transaction (and so `execute`) can carry.
-pub const MAX_TRANSACTION_GAS: Gas = Gas::from_tgas(300);
 
 /// `storage_read` and `storage_remove` charge about 5.6 and 11.5 Mgas a
 /// byte of value; this covers either, with headroom.

@@ -72,7 +72,7 @@ impl Governance {
     #[payable]
     pub fn cancel(&mut self, proposal_id: u64) {
         require_one_yocto();
-        let caller = self.require_active_guardian(ERR_NOT_GUARDIAN);
+        let caller = self.require_active_guardian();
         let epoch = env::epoch_height();
         let proposal = self
             .proposals
@@ -111,7 +111,7 @@ impl Governance {
     #[payable]
     pub fn pause_staking(&mut self) -> Promise {
         require_one_yocto();
-        let guardian = self.require_active_guardian(ERR_NOT_GUARDIAN_PAUSE);
+        let guardian = self.require_active_guardian();
         require!(env::prepaid_gas() >= GAS_FOR_PAUSE_STAKING, ERR_GAS);
         GovernanceEvent::StakingPauseRequested { guardian }.emit();
         ext_router::ext(self.router_account_id.clone())
@@ -122,14 +122,14 @@ impl Governance {
 
 impl Governance {
     /// The caller, when it is the guardian and its mandate holds; panics
-    /// with `not_guardian` or `E_GUARDIAN_EXPIRED` otherwise.
-    fn require_active_guardian(&self, not_guardian: &str) -> AccountId {
+    /// with `E_NOT_GUARDIAN` or `E_GUARDIAN_EXPIRED` otherwise.
+    fn require_active_guardian(&self) -> AccountId {
         let caller = env::predecessor_account_id();
         let guardian = self
             .guardian
             .as_ref()
             .filter(|g| g.account_id == caller)
-            .unwrap_or_else(|| env::panic_str(not_guardian));
+            .unwrap_or_else(|| env::panic_str(ERR_NOT_GUARDIAN));
         require!(
             env::epoch_height() < guardian.expires_at_epoch,
             ERR_GUARDIAN_EXPIRED

@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn every_entry_point_fits_one_transaction() {
-        let max = Gas::from_tgas(300).as_gas();
+        let max = meta_common::ext::MAX_TRANSACTION_GAS.as_gas();
         for g in [
             GAS_LIQUID_STAKE,
             GAS_LIQUID_UNSTAKE,

@@ -14,12 +14,8 @@ use near_sdk::state::ContractState;
 
 use crate::SNear;
 
-/// The layout of [`SNear`] this code reads and writes.
-#[cfg(not(feature = "next-version"))]
-pub const STATE_VERSION: u8 = 1;
-/// The test-only second version: [`SNear`] with `upgraded_at_epoch`.
-#[cfg(feature = "next-version")]
-pub const STATE_VERSION: u8 = 2;
+// sNEAR writes its state itself (below), so only the version is shared.
+meta_common::versioned_state_version!();
 
 impl ContractState for SNear {
     fn state_key() -> &'static [u8] {

@@ -12,15 +12,11 @@
 
 use meta_common::upgrade::deploy_input_and_migrate;
 use meta_common::versioned;
-#[cfg(not(feature = "next-version"))]
-use meta_common::versioned::first_layout as appended_since;
-#[cfg(feature = "next-version")]
-use meta_common::versioned::next_version_test_field as appended_since;
 use near_sdk::{env, near, require};
 
 use crate::errors::ERR_NOT_GOVERNANCE;
 use crate::events::SNearEvent;
-use crate::state::STATE_VERSION;
+use crate::state::{appended_since, STATE_VERSION};
 use crate::{SNear, SNearExt};
 
 #[near]

@@ -13,7 +13,7 @@ use integration_tests::dao::{
     Voters,
 };
 use integration_tests::suite::{wasm, Driver, DEFAULT_WEIGHT_BPS};
-use localnet::{ExecutionOutcome, Gas, NearToken};
+use localnet::{ExecutionOutcome, NearToken};
 use meta_common::actions::RouterAction;
 use near_sdk::json_types::Base58CryptoHash;
 
@@ -80,7 +80,6 @@ pub fn run() -> Vec<GasRow> {
 /// for the code's length (`execute_upgrade_gas`).
 fn upgrades(d: &mut Driver, v: &Voters, rows: &mut Vec<GasRow>) {
     let keeper = d.sys.keeper_account.clone();
-    let gov = d.sys.governance.clone();
     let targets = [
         (UpgradeTarget::Router, "meta_pool_next.wasm"),
         (UpgradeTarget::Snear, "snear_next.wasm"),
@@ -91,14 +90,7 @@ fn upgrades(d: &mut Driver, v: &Voters, rows: &mut Vec<GasRow>) {
         let code = wasm(file);
         let len = code.len() as u64;
         let hash: Base58CryptoHash = d.step("stage_code", |s| {
-            let out = s
-                .net
-                .call(&v.dave, &gov, "stage_code")
-                .args(code)
-                .deposit(NearToken::from_near(6))
-                .gas(Gas::from_tgas(100))
-                .transact();
-            s.record(&out, None);
+            let out = s.dao_stage_code(&v.dave, code, NearToken::from_near(6));
             rows.push(row("stage_code", &format!("{file}, {len} bytes"), &out));
             out.json().expect("the hash")
         });

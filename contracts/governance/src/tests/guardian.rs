@@ -249,7 +249,9 @@ fn the_guardian_pause_needs_its_gas() {
 }
 
 #[test]
-#[should_panic(expected = "E_NOT_GUARDIAN: only the guardian may pause staking")]
+#[should_panic(
+    expected = "E_NOT_GUARDIAN: only the guardian may cancel a proposal or pause staking"
+)]
 fn anyone_else_cannot_pause_staking() {
     let mut t = setup();
     pause_staking(&mut t, &alice());
