@@ -19,14 +19,21 @@
 //! | 8 | `due_claims_are_withdrawable`, `withdrawal_paid_exactly` | after a keeper round, every claim whose quoted epoch has come is withdrawable at once, all together, and a withdrawal pays exactly the amount |
 //! | 9 | `own_funds_not_spent_by_users` | a user's call lowers the router's own funds (counting the storage shares the seed holds for them) by at most `ACCOUNT_RECORD_COST` per lockup record it creates; a liquid stake, deposit or unstake not at all |
 //!
-//! 8 and 9 need to know what a step was (a keeper round, a user's call),
-//! so the randomized runs check them per step (`random::promise`,
-//! `random::World::step`), not `Checker::check`.
+//! | 10 | `owed::only_actors_moved`, `owed::account_moved_as_promised`, `owed::withdrawal_reached_the_account`, `owed::quote_kept`, `owed::fee_is_its_share` | per account: in every step, only the accounts that acted in it (and the treasury) see their holdings move; with the harness's own arithmetic: a user's call moves exactly what the price says for that account (shares minted rounded down, burnt rounded up, credit rounded down, a transfer's amount between exactly those two) and nothing of anyone else; a payout reaches the account to the yoctoNEAR, gas included; a quote never moves later; a sync's protocol fee is its configured share and buys shares rounded down |
+//!
+//! 8, 9 and 10 need to know what a step was (a keeper round, a user's
+//! call), so the randomized runs check them per step (`random::promise`,
+//! `random::World::step`, `random::World::check_owed`), not
+//! `Checker::check`; `only_actors_moved` runs in `Checker::check` after
+//! every step that starts and ends at rest, and the fee check on every
+//! sync the ledger records (a wrong fee is a mismatch, reported by
+//! invariant 7).
 //!
 //! The bound of invariant 1: for each pool, the pool's balance for the
 //! router minus the router's record of it (`slack`) lies in
 //! `[-POOL_ROUNDING, POOL_ROUNDING + growth]`, where `growth` is what the
-//! record could have earned at the highest reward rate the chain paid since
+//! record could have earned at the highest reward rate the chain paid that
+//! pool (its own rate, or the chain-wide rate when it had none) since
 //! the router last synced that pool (rewards not booked yet, or refused by
 //! the router's anomaly filter). Positive slack is NEAR the router holds for
 //! its shares and has not booked (the pool's favour); negative slack is pool
@@ -37,9 +44,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use localnet::{AccountId, ActionSummary, ExecutionOutcome, RewardRate};
-use meta_common::shares::SharePool;
-use meta_pool::caps::validator_cap;
-use meta_pool::config::bps_of;
+
+use crate::owed::{bps_floor, mul_div_floor, price_at_least, shares_up, value_down, Price};
 
 use crate::suite::{Ledger, Snapshot, System};
 
@@ -122,6 +128,13 @@ pub struct Checker {
     own: Option<OwnFunds>,
     moves_checked: usize,
     mismatches_seen: usize,
+    actors_seen: usize,
+    losses_seen: usize,
+    /// While sNEAR's mirror has not caught up with a price a booked loss
+    /// lowered: the router's price before that fall (the highest the mirror
+    /// may still show) and the lowest router price since (the lowest a
+    /// catching-up push may bring it to).
+    mirror_lag: Option<(Price, Price)>,
     exited: BTreeSet<AccountId>,
     pub observed: Observed,
 }
@@ -141,7 +154,7 @@ impl Checker {
         self.exited.remove(id);
     }
 
-    /// Reads the system and checks all seven invariants; the chain must be
+    /// Reads the system and checks invariants 1-7 and 10's `only_actors_moved`; the chain must be
     /// at rest. Returns the snapshot, which becomes the reference for the
     /// next step.
     pub fn check(&mut self, sys: &System, step: &str) -> Result<Snapshot, Violations> {
@@ -166,11 +179,14 @@ impl Checker {
         );
         push(1, "near_is_conserved", conserved);
         push(2, "shares_match_supply", shares_match_supply(&now));
+        let losses =
+            &sys.ledger.booked_losses[self.losses_seen.min(sys.ledger.booked_losses.len())..];
         push(
             3,
             "price_never_decreases",
-            price_never_decreases(self.prev.as_ref(), &now),
+            price_falls_only_by_losses(self.prev.as_ref(), &now, losses, &mut self.mirror_lag),
         );
+        self.losses_seen = sys.ledger.booked_losses.len();
         let moves = &sys.ledger.stake_moves[self.moves_checked.min(sys.ledger.stake_moves.len())..];
         push(4, "stakes_respect_caps", stakes_respect_caps(moves));
         push(
@@ -179,6 +195,17 @@ impl Checker {
             lockups_are_exact(&now, &self.exited),
         );
         push(6, "meta_is_backed", meta_is_backed(&now, &sys.ledger));
+        let actors = &sys.ledger.actors[self.actors_seen.min(sys.ledger.actors.len())..];
+        if let Some(prev) = self.prev.as_ref().filter(|p| p.at_rest && now.at_rest) {
+            let mut moved_by: BTreeSet<AccountId> = actors.iter().cloned().collect();
+            moved_by.insert(sys.treasury.clone());
+            push(
+                10,
+                "only_actors_moved",
+                crate::owed::only_actors_moved(prev, &now, &moved_by),
+            );
+        }
+        self.actors_seen = sys.ledger.actors.len();
         let mismatches =
             &sys.ledger.mismatches[self.mismatches_seen.min(sys.ledger.mismatches.len())..];
         push(
@@ -376,11 +403,16 @@ pub fn near_is_conserved(
         let view = staked + unstaked;
         let fresh = ledger.fresh_syncs.get(&p.id).copied();
         let epochs = fresh.map_or(now.epoch, |e| now.epoch.saturating_sub(e));
-        let growth = growth_bound(record, ledger.max_reward_rate, epochs)
+        let growth = growth_bound(record, ledger.max_reward_rate_of(&p.id), epochs)
             + ledger.under_reported.get(&p.id).copied().unwrap_or(0);
-        if view + POOL_ROUNDING < record {
+        // A real principal loss at the pool the router has not booked (it
+        // refuses one above its tolerance) leaves the record above the
+        // pool by at most the router's part of the loss.
+        let lost = ledger.known_loss.get(&p.id).copied().unwrap_or(0);
+        if view + POOL_ROUNDING + lost < record {
             return Err(format!(
-                "{} holds {view} for the router, {} less than the router's record {record}",
+                "{} holds {view} for the router, {} less than the router's record {record} \
+                 (known principal loss {lost})",
                 p.id,
                 record - view
             ));
@@ -471,32 +503,97 @@ pub fn shares_match_supply(now: &Snapshot) -> Check {
 /// decreases either, never leads the router, and its reward index never
 /// moves back.
 pub fn price_never_decreases(prev: Option<&Snapshot>, now: &Snapshot) -> Check {
-    let pool =
-        |s: &Snapshot| SharePool::new(s.summary.books.total_staked, s.summary.books.total_shares);
+    price_falls_only_by_losses(prev, now, &[], &mut None)
+}
+
+/// The lowest price `prev` may fall to in a step whose syncs booked
+/// `losses`, in order. Every other operation keeps the price (invariant
+/// 3); a loss booked when the totals were `(T + L, S + b)` leaves them
+/// `(T, S)` (the event's figures: `L` leaves `total_staked`, the `b` seed
+/// shares burnt leave `total_shares`), so it multiplies the price by
+/// `T·(S + b) / (S·(T + L))`, which is at least 1 while the seed covers
+/// the loss. The factors apply to `prev`'s staked total, each product
+/// rounded down (`mul_div_floor`): the bound may sit below the exact one by
+/// less than a yoctoNEAR of `prev`'s whole value per loss, never above it.
+/// `None` when a figure is malformed (no shares after a loss).
+pub fn loss_bound(prev: Price, losses: &[crate::suite::BookedLoss]) -> Option<Price> {
+    let mut staked = prev.staked;
+    for l in losses {
+        let before_staked = l.total_staked.checked_add(l.loss)?;
+        let before_shares = l.total_shares.checked_add(l.seed_shares_burnt)?;
+        staked = mul_div_floor(staked, l.total_staked, before_staked)?;
+        staked = mul_div_floor(staked, before_shares, l.total_shares)?;
+    }
+    Some(Price {
+        staked,
+        shares: prev.shares,
+    })
+}
+
+/// Invariant 3 with the designed exception: the router's price falls only
+/// in a step that booked a validator loss, and by at most what those losses
+/// beyond the seed's payment explain (`loss_bound`); sNEAR's mirror never
+/// shows more than the router's price, except the price from before such a
+/// fall until a push catches it up (`mirror_lag`), and falls only to a
+/// price the router had since.
+pub fn price_falls_only_by_losses(
+    prev: Option<&Snapshot>,
+    now: &Snapshot,
+    losses: &[crate::suite::BookedLoss],
+    mirror_lag: &mut Option<(Price, Price)>,
+) -> Check {
+    let pool = |s: &Snapshot| Price::of(s);
     let mirror = |s: &Snapshot| {
-        s.snear_pool_state
-            .as_ref()
-            .map(|p| SharePool::new(p.total_staked.0, p.total_shares.0))
+        s.snear_pool_state.as_ref().map(|p| Price {
+            staked: p.total_staked.0,
+            shares: p.total_shares.0,
+        })
     };
+    if let Some(prev) = prev {
+        if !price_at_least(pool(now), pool(prev)) {
+            let bound = loss_bound(pool(prev), losses);
+            if losses.is_empty() || !bound.is_some_and(|b| price_at_least(pool(now), b)) {
+                return Err(format!(
+                    "price fell from {:?} to {:?}; losses booked in the step {losses:?} allow \
+                     {bound:?}",
+                    pool(prev),
+                    pool(now)
+                ));
+            }
+            // The mirror showed at most the price before the fall, and a
+            // push inside the step may show the lowest price the loss
+            // explains (the router's price can rise again by a rounding
+            // later in the same step, e.g. a storage repayment).
+            let cap = mirror_lag.map_or(pool(prev), |(cap, _)| cap);
+            let floor = bound.unwrap_or(pool(now));
+            *mirror_lag = Some((cap, floor));
+        }
+    }
+    if let Some((_, floor)) = mirror_lag.as_mut() {
+        if !price_at_least(pool(now), *floor) {
+            *floor = pool(now);
+        }
+    }
     if let Some(m) = mirror(now) {
-        if !pool(now).price_at_least(&m) {
+        let lagging = mirror_lag.is_some_and(|(cap, _)| price_at_least(cap, m));
+        if !price_at_least(pool(now), m) && !lagging {
             return Err(format!(
-                "sNEAR's price {m:?} is above the router's {:?}",
+                "sNEAR's price {m:?} is above the router's {:?} (lag after a loss: \
+                 {mirror_lag:?})",
                 pool(now)
             ));
         }
     }
     let Some(prev) = prev else { return Ok(()) };
-    if !pool(now).price_at_least(&pool(prev)) {
-        return Err(format!(
-            "price fell from {:?} to {:?}",
-            pool(prev),
-            pool(now)
-        ));
-    }
     if let (Some(a), Some(b)) = (mirror(prev), mirror(now)) {
-        if !b.price_at_least(&a) {
+        let caught_up = mirror_lag.is_some_and(|(_, floor)| price_at_least(b, floor));
+        if !price_at_least(b, a) && !caught_up {
             return Err(format!("sNEAR's price fell from {a:?} to {b:?}"));
+        }
+    }
+    if let Some(m) = mirror(now) {
+        if price_at_least(pool(now), m) {
+            *mirror_lag = None;
         }
     }
     let index = |s: &Snapshot| s.snear_pool_state.as_ref().map_or(0, |p| p.reward_index.0);
@@ -507,7 +604,8 @@ pub fn price_never_decreases(prev: Option<&Snapshot>, now: &Snapshot) -> Check {
 }
 
 /// Invariant 4. Every stake move (a pool taking the router's
-/// `deposit_and_stake`) kept both caps as they stood just before the call:
+/// `deposit_and_stake`) went to a validator of the current set and kept
+/// both caps as they stood just before the call:
 /// - share: the router's stake at the pool + the move ≤
 ///   `max_validator_share_bps` of the router's `total_staked`;
 /// - network: `env::validator_stake` + what the router added there in the
@@ -522,7 +620,7 @@ pub fn stakes_respect_caps(moves: &[crate::suite::StakeMove]) -> Check {
             ));
         };
         let at_pool = r.staked.get(&m.validator).copied().unwrap_or(0);
-        let cap = validator_cap(r.total_staked, &r.params);
+        let cap = bps_floor(r.total_staked, r.params.max_validator_share_bps);
         if at_pool + m.amount > cap {
             return Err(format!(
                 "epoch {}: {} + {} on {} is above the share cap {cap} ({} bps of {})",
@@ -535,7 +633,15 @@ pub fn stakes_respect_caps(moves: &[crate::suite::StakeMove]) -> Check {
             ));
         }
         let net = r.network.get(&m.validator).copied().unwrap_or(0);
-        let limit = bps_of(r.network_total, r.params.max_network_share_bps);
+        if net == 0 {
+            // It earns nothing there, and the set does not show what its
+            // pool already holds, so the network cap cannot be checked.
+            return Err(format!(
+                "epoch {}: {} staked on {}, outside the validator set",
+                m.epoch, m.amount, m.validator
+            ));
+        }
+        let limit = bps_floor(r.network_total, r.params.max_network_share_bps);
         if net + m.recent_added + m.amount > limit {
             return Err(format!(
                 "epoch {}: network stake {net} + recent {} + {} on {} is above the network cap \
@@ -561,7 +667,7 @@ pub fn stakes_respect_caps(moves: &[crate::suite::StakeMove]) -> Check {
 /// reads 0 everywhere and keeps a record only for unclaimed META.
 pub fn lockups_are_exact(now: &Snapshot, exited: &BTreeSet<AccountId>) -> Check {
     let b = &now.summary.books;
-    let pool = SharePool::new(b.total_staked, b.total_shares);
+    let price = Price::of(now);
     if b.total_staked < b.total_shares {
         return Err(format!(
             "price below 1 ({} / {}): exact lockup exits need it at least 1",
@@ -595,17 +701,17 @@ pub fn lockups_are_exact(now: &Snapshot, exited: &BTreeSet<AccountId>) -> Check 
             return Err(format!("{id}: views {v:?} disagree with the record {a:?}"));
         }
         let s = a.shares.0;
-        if pool.amount_from_shares_down(s) != Some(v.staked) {
+        if value_down(price, s) != Some(v.staked) {
             return Err(format!(
                 "{id}: staked {} is not the value of {s} shares",
                 v.staked
             ));
         }
-        if s > 0 && pool.shares_from_amount_up(v.staked) != Some(s) {
+        if s > 0 && shares_up(price, v.staked) != Some(s) {
             return Err(format!(
                 "{id}: unstaking exactly {} would spend {:?} shares, not its {s}",
                 v.staked,
-                pool.shares_from_amount_up(v.staked)
+                shares_up(price, v.staked)
             ));
         }
         let can = a.unstaked_available_epoch <= now.epoch && b.reserve >= v.unstaked;
@@ -882,5 +988,33 @@ mod tests {
         assert_eq!(growth_bound(10_000, r, 1), 100);
         assert_eq!(growth_bound(10_000, r, 2), 201);
         assert_eq!(growth_bound(1, r, 1), 1, "rounded up");
+    }
+
+    fn loss(loss: u128, burnt: u128, staked: u128, shares: u128) -> crate::suite::BookedLoss {
+        crate::suite::BookedLoss {
+            validator: "v0.pool.near".parse().unwrap(),
+            epoch: 1,
+            loss,
+            seed_shares_burnt: burnt,
+            total_staked: staked,
+            total_shares: shares,
+        }
+    }
+
+    /// A loss the seed covers allows no fall; one beyond it allows exactly
+    /// the fall its figures explain, and no more.
+    #[test]
+    fn a_booked_loss_allows_the_fall_it_explains_and_no_more() {
+        let p = |staked, shares| Price { staked, shares };
+        let prev = p(1_100, 1_000);
+        // The seed's 10 shares (11 NEAR) pay a loss of 11: the price holds.
+        let covered = loss_bound(prev, &[loss(11, 10, 1_089, 990)]).unwrap();
+        assert!(price_at_least(covered, prev) && price_at_least(prev, covered));
+        // A loss of 111 with the same seed: (989, 990) after, 0.999 a share.
+        let after = p(989, 990);
+        let beyond = [loss(111, 10, 989, 990)];
+        let bound = loss_bound(prev, &beyond).unwrap();
+        assert!(price_at_least(after, bound), "{bound:?}");
+        assert!(!price_at_least(p(988, 990), bound), "{bound:?}");
     }
 }

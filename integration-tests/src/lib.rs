@@ -17,6 +17,7 @@ pub mod workspaces;
 //   error so randomized runs can print the failing seed and step.
 pub mod invariants;
 pub mod keeper;
+pub mod owed;
 pub mod suite;
 
 // The DAO on the same chain (`tests/governance_*.rs`): voters who earned

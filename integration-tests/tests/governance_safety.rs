@@ -22,6 +22,9 @@ use meta_common::actions::{RouterAction, RouterParameter};
 use near_sdk::json_types::U128;
 use serde_json::json;
 
+/// yoctoNEAR per byte of storage (the protocol's `storage_amount_per_byte`).
+const STORAGE_BYTE_COST: u128 = 10_000_000_000_000_000_000;
+
 fn set_fee(bps: u16) -> ProposalKind {
     router(RouterAction::SetParameter {
         parameter: RouterParameter::ProtocolFeeBps(bps),
@@ -344,10 +347,15 @@ fn proposals_expire_after_the_grace_period() {
 fn a_proposal_costs_its_storage_and_refunds_the_rest() {
     let (mut d, v) = deploy_with_voters();
     let gov = d.sys.governance.clone();
+    let bytes = |d: &integration_tests::suite::Driver| {
+        d.sys.net.account(&gov).expect("deployed").storage_usage
+    };
+    let used_before = bytes(&d);
     let out = d.step("propose", |s| {
         s.dao_propose(&v.alice, &set_fee(300), CALL_GAS)
     });
     integration_tests::dao::proposal_id(&out).expect("created");
+    let stored = u128::from(bytes(&d) - used_before);
     let refund = out
         .receipts
         .iter()
@@ -361,9 +369,7 @@ fn a_proposal_costs_its_storage_and_refunds_the_rest() {
         })
         .expect("the unused deposit comes back");
     let paid = PROPOSE_DEPOSIT.as_yoctonear() - refund;
-    // ~0.003 NEAR plus the description: well under a hundredth of a NEAR.
-    assert!(
-        paid > 0 && paid < NearToken::from_millinear(10).as_yoctonear(),
-        "{paid}"
-    );
+    // Exactly the storage the proposal took, at the protocol's byte price.
+    assert!(stored > 0);
+    assert_eq!(paid, stored * STORAGE_BYTE_COST, "{stored} bytes stored");
 }

@@ -26,13 +26,16 @@
 //! `WIND_DOWN=0` skips the final exits; `SNEAR_FAULTS=0` replays a seed as
 //! generated before sNEAR had fault switches.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use integration_tests::random::{run, shrink, RunSpec, Stats};
+use integration_tests::random::{run, shrink, OpKind, Profile, RunSpec, Stats};
 
-/// Seeds `make test` runs, and how many operations each.
-const MAKE_TEST_SEEDS: [u64; 6] = [1, 2, 3, 4, 5, 6];
+/// Seeds `make test` runs, and how many operations each: between them
+/// they draw every operation (`make_test_draws_every_operation`; seed 7
+/// is the first low-own-funds profile, the only kind that tops the
+/// router up).
+const MAKE_TEST_SEEDS: [u64; 7] = [1, 2, 3, 4, 5, 6, 7];
 const MAKE_TEST_STEPS: usize = 120;
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -77,6 +80,29 @@ fn seeded_runs_first_half() {
 fn seeded_runs_second_half() {
     let (_, b) = MAKE_TEST_SEEDS.split_at(MAKE_TEST_SEEDS.len() / 2);
     run_seeds(b, MAKE_TEST_STEPS);
+}
+
+/// The seeds `make test` runs draw every operation the generator knows at
+/// least once between them (printed per operation), so a change that
+/// breaks any operation fails `make test`, not only `make fuzz`.
+#[test]
+fn make_test_draws_every_operation() {
+    let mut drawn: BTreeMap<OpKind, usize> = BTreeMap::new();
+    for seed in MAKE_TEST_SEEDS {
+        for op in Profile::of(seed).mix.generate(seed, MAKE_TEST_STEPS) {
+            *drawn.entry(op.kind).or_default() += 1;
+        }
+    }
+    let counts: Vec<String> = drawn.iter().map(|(k, n)| format!("{k:?} {n}")).collect();
+    println!(
+        "operations drawn by make test's seeds: {}",
+        counts.join(", ")
+    );
+    let missing: Vec<OpKind> = OpKind::ALL
+        .into_iter()
+        .filter(|k| !drawn.contains_key(k))
+        .collect();
+    assert!(missing.is_empty(), "make test never draws {missing:?}");
 }
 
 /// Seeds `make fuzz` once failed, each with the operations up to just past

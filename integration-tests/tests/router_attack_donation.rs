@@ -3,7 +3,9 @@
 //! lock whose callback never ran is recovered by the sync after
 //! `LOCK_RECOVERY_EPOCHS` (part 4). The invariants run after every step.
 
+use integration_tests::invariants::withdrawal_paid_exactly;
 use integration_tests::keeper::KeeperReport;
+use integration_tests::owed::withdrawal_reached_the_account;
 use integration_tests::suite::{Driver, ONE_NEAR};
 use meta_pool::config::LOCK_RECOVERY_EPOCHS;
 use meta_pool::validators::{EpochOp, Validator};
@@ -109,8 +111,10 @@ fn a_donation_to_the_earmarked_validator_delays_no_withdrawal() {
     );
     assert!(available, "alice is due at {quote}");
     let before = d.sys.near_balance(&alice);
-    d.sys.withdraw(&alice, owed.0).assert_success();
-    assert!(d.sys.near_balance(&alice) > before + owed.0 - ONE_NEAR / 100);
+    let out = d.sys.withdraw(&alice, owed.0);
+    withdrawal_paid_exactly(&out, &d.sys.router, &alice.id, owed.0).unwrap();
+    let after = d.sys.near_balance(&alice);
+    withdrawal_reached_the_account(&out, &alice.id, before, after, owed.0).unwrap();
     check_except(&mut d, "after the withdrawal", &allowed);
 }
 

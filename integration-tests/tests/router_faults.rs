@@ -5,7 +5,8 @@
 
 use integration_tests::keeper::KeeperReport;
 use integration_tests::suite::{Driver, Staker, ONE_NEAR};
-use meta_pool::config::{EARMARK_OVERDUE_EPOCHS, MIN_EPOCH_MOVE, NUM_EPOCHS_TO_UNLOCK};
+use meta_common::shares::SharePool;
+use meta_pool::config::{EARMARK_OVERDUE_EPOCHS, NUM_EPOCHS_TO_UNLOCK};
 use serde_json::Value;
 
 /// Four validators, 2000 NEAR of liquid stake placed on them.
@@ -27,7 +28,12 @@ fn failures(round: &KeeperReport) -> Vec<(String, String, String)> {
 }
 
 fn no_locks(d: &Driver) {
-    assert!(d.sys.router_validators().iter().all(|v| v.lock.is_none()));
+    let validators = d.sys.router_validators();
+    assert!(!validators.is_empty());
+    assert!(
+        validators.iter().all(|v| v.lock.is_none()),
+        "{validators:?}"
+    );
 }
 
 #[test]
@@ -51,6 +57,7 @@ fn a_failed_ping_still_reads_the_pool() {
 #[test]
 fn a_failed_stake_returns_the_near_to_the_buffer_and_is_placed_next_epoch() {
     let (mut d, alice) = placed();
+    let buffered = d.sys.pool_summary().books.buffered;
     d.step(
         "every pool fails its next deposit_and_stake; alice stakes 400",
         |s| {
@@ -67,14 +74,15 @@ fn a_failed_stake_returns_the_near_to_the_buffer_and_is_placed_next_epoch() {
             && f.iter()
                 .all(|(op, _, r)| op == "stake" && r == "call_failed")
     );
-    assert!(d.sys.pool_summary().books.buffered >= 400 * ONE_NEAR);
+    assert_eq!(
+        d.sys.pool_summary().books.buffered,
+        buffered + 400 * ONE_NEAR,
+        "every failed stake back in the buffer"
+    );
     assert_eq!(d.sys.pool_summary().books.stake_in_flight, 0);
     no_locks(&d);
     d.next_epoch();
-    assert!(
-        d.sys.pool_summary().books.buffered < MIN_EPOCH_MOVE,
-        "placed"
-    );
+    assert_eq!(d.sys.pool_summary().books.buffered, 0, "placed");
 }
 
 #[test]
@@ -89,8 +97,20 @@ fn a_failed_unstake_keeps_the_claim_in_the_backlog() {
             s.unstake(&alice, 300 * ONE_NEAR).assert_success();
         },
     );
+    let claim = d.sys.account_details(&alice.id).unstaked_balance.0;
     let round = d.keeper_round();
-    assert!(failures(&round).iter().all(|(op, _, _)| op == "unstake"));
+    let f = failures(&round);
+    assert!(!f.is_empty(), "{f:?}");
+    assert!(
+        f.iter()
+            .all(|(op, _, r)| op == "unstake" && r == "call_failed"),
+        "{f:?}"
+    );
+    assert_eq!(
+        d.sys.pool_summary().books.to_unstake,
+        claim,
+        "the whole claim still waits to be unstaked"
+    );
     let status = round.status_after.clone().unwrap();
     assert!(
         status.unstake_blocked,
@@ -116,6 +136,9 @@ fn a_failed_withdraw_books_nothing_and_is_retried() {
     for _ in 0..NUM_EPOCHS_TO_UNLOCK - 1 {
         d.next_epoch();
     }
+    let earmarked = d.sys.pool_summary().books.earmarked;
+    let reserve = d.sys.pool_summary().books.reserve;
+    assert!(earmarked > 0, "alice's claim is earmarked");
     d.step("every pool fails its next withdraw", |s| {
         for i in 0..4 {
             s.fault_fail_next_calls(i, "withdraw", 1);
@@ -130,7 +153,11 @@ fn a_failed_withdraw_books_nothing_and_is_retried() {
             .all(|(op, _, r)| op == "withdraw" && r == "call_failed"),
         "{f:?}"
     );
-    assert!(d.sys.pool_summary().books.earmarked > 0, "nothing booked");
+    assert_eq!(
+        d.sys.pool_summary().books.earmarked,
+        earmarked,
+        "nothing booked"
+    );
     no_locks(&d);
     d.next_epoch();
     assert_eq!(
@@ -138,9 +165,8 @@ fn a_failed_withdraw_books_nothing_and_is_retried() {
         0,
         "collected next epoch"
     );
-    d.step("alice withdraws", |s| {
-        s.withdraw_all(&alice).assert_success().clone()
-    });
+    assert_eq!(d.sys.pool_summary().books.reserve, reserve + earmarked);
+    d.withdraw_exactly(&alice, None, "alice withdraws");
 }
 
 #[test]
@@ -170,6 +196,12 @@ fn a_balance_jump_either_way_is_refused_and_books_nothing() {
     let (mut d, _) = placed();
     for (delta_sign, reason) in [(1i128, "reward_too_large"), (-1, "balance_decreased")] {
         let before = d.sys.pool_summary();
+        let staked_before: Vec<u128> = d
+            .sys
+            .router_validators()
+            .iter()
+            .map(|v| v.staked.0)
+            .collect();
         d.step("v2 reports 5% more or less", |s| {
             let (staked, _) = s.pool_balance_of_router(2).unwrap();
             s.fault_balance_delta(2, delta_sign * (staked / 20) as i128);
@@ -181,29 +213,101 @@ fn a_balance_jump_either_way_is_refused_and_books_nothing() {
         let after = d.sys.pool_summary();
         let v2_record = d.sys.validator(&d.sys.pools[2].id).unwrap();
         assert!(v2_record.synced_epoch < Some(d.sys.net.epoch_height()));
-        // Nothing of the jump booked: the others' rewards only.
-        assert!(after.books.total_staked < before.books.total_staked + 5 * ONE_NEAR);
+        // Nothing of the jump booked: v2's record stays as it was and the
+        // total grows by exactly the others' rewards.
+        assert_eq!(v2_record.staked.0, staked_before[2]);
+        let others_rewards: u128 = d
+            .sys
+            .router_validators()
+            .iter()
+            .zip(&staked_before)
+            .map(|(v, b)| v.staked.0 - b)
+            .sum();
+        assert_eq!(
+            after.books.total_staked,
+            before.books.total_staked + others_rewards
+        );
         d.step("delta off", |s| s.fault_reset(2));
         d.next_epoch();
     }
 }
 
+/// A paused pool still books deposits and shares (the core pool's pause
+/// only withholds the stake action), so the router places its share there
+/// as anywhere else and nothing is lost or held back.
 #[test]
 fn paused_staking_keeps_the_stake_booked() {
     let (mut d, alice) = placed();
+    let before = d.sys.pool_summary().books;
+    let snear_before = d.sys.snear_balance(&alice.id);
+    let staked_before: Vec<u128> = d
+        .sys
+        .router_validators()
+        .iter()
+        .map(|v| v.staked.0)
+        .collect();
+    assert_eq!(before.buffered, 0, "the placed stake is all out");
     d.step("v3 pauses staking; alice stakes 400", |s| {
         s.fault_pause_staking(3, true);
         s.deposit_and_stake(&alice, 400 * ONE_NEAR).assert_success();
     });
+    // Booked at the price of the stake: 400 NEAR more behind exactly the
+    // shares minted to alice (rounded down, so she is worth no more than
+    // she staked and the others lose nothing).
+    let minted = SharePool::new(before.total_staked, before.total_shares)
+        .shares_from_amount_down(400 * ONE_NEAR)
+        .unwrap();
+    let booked = d.sys.pool_summary().books;
+    assert_eq!(booked.total_staked, before.total_staked + 400 * ONE_NEAR);
+    assert_eq!(booked.total_shares, before.total_shares + minted);
+    assert_eq!(booked.buffered, 400 * ONE_NEAR);
+    assert_eq!(d.sys.snear_balance(&alice.id), snear_before + minted);
+
     let round = d.keeper_round();
-    assert!(failures(&round).is_empty());
+    assert!(failures(&round).is_empty(), "{:?}", failures(&round));
+    // The even split of the four validators: 100 NEAR each, v3 included,
+    // and v3's own books agree with the router's.
+    let books = d.sys.pool_summary().books;
+    let validators = d.sys.router_validators();
+    assert_eq!(validators.len(), 4);
+    for (i, v) in validators.iter().enumerate() {
+        assert_eq!(v.staked.0, staked_before[i] + 100 * ONE_NEAR, "v{i}");
+        assert_eq!(
+            d.sys.pool_balance_of_router(i).unwrap().0,
+            v.staked.0,
+            "v{i}'s pool books the router's stake"
+        );
+    }
+    assert_eq!(books.buffered, 0);
+    assert_eq!(books.stake_in_flight, 0);
+    assert_eq!(
+        (books.total_staked, books.total_shares),
+        (booked.total_staked, booked.total_shares),
+        "the price is unchanged: alice's sNEAR is worth what it was"
+    );
+    assert_eq!(d.sys.snear_balance(&alice.id), snear_before + minted);
+    no_locks(&d);
+
     d.step("v3 resumes", |s| s.fault_pause_staking(3, false));
     d.next_epoch();
+    // Resuming staked v3's whole balance with the network: it holds what
+    // its peers hold, and the router's record follows its pool.
+    let (network, _) = d.sys.network_stake();
+    let validators = d.sys.router_validators();
+    let at = |i: usize| network[&validators[i].account_id];
+    assert_eq!(at(3), at(0), "v3 staked with the network as v0");
+    for (i, v) in validators.iter().enumerate() {
+        assert_eq!(d.sys.pool_balance_of_router(i).unwrap().0, v.staked.0);
+        assert_eq!(v.staked.0, validators[0].staked.0, "v{i}");
+    }
+    assert_eq!(d.sys.pool_summary().books.buffered, 0);
+    assert_eq!(d.sys.snear_balance(&alice.id), snear_before + minted);
 }
 
 #[test]
 fn gas_burnt_by_a_pool_fails_its_call_not_the_callback() {
     let (mut d, alice) = placed();
+    let v0_staked = d.sys.router_validators()[0].staked.0;
     d.step(
         "v0 burns all gas in deposit_and_stake and get_account",
         |s| {
@@ -220,9 +324,28 @@ fn gas_burnt_by_a_pool_fails_its_call_not_the_callback() {
         [("sync".into(), v0, "call_failed".into())]
     );
     // Synced validators took the stake; the callbacks all ran.
-    for c in &round.calls {
-        assert!(c.callbacks.iter().all(|(m, _)| m.starts_with("on_")));
+    let callbacks: Vec<&(String, _)> = round.calls.iter().flat_map(|c| &c.callbacks).collect();
+    assert!(!callbacks.is_empty());
+    assert!(
+        callbacks.iter().all(|(m, _)| m.starts_with("on_")),
+        "{callbacks:?}"
+    );
+    // The synced validators are filled to their targets (rounded down);
+    // the rest, what v0 lacks, waits in the buffer for its next sync.
+    let books = d.sys.pool_summary().books;
+    let validators = d.sys.router_validators();
+    for v in &validators[1..] {
+        assert_eq!(v.staked.0, v.target.0, "{v:?}");
     }
+    let v0 = &validators[0];
+    assert_eq!(v0.staked.0, v0_staked, "none of it on v0");
+    assert_eq!(books.stake_in_flight, 0);
+    let placed: u128 = validators.iter().map(|v| v.staked.0).sum();
+    assert_eq!(
+        books.buffered,
+        books.total_staked - placed,
+        "v0's share waits"
+    );
     no_locks(&d);
     d.step("burns off", |s| s.fault_reset(0));
     d.next_epoch();
@@ -261,7 +384,5 @@ fn earmarks_at_a_validator_that_stays_broken_are_served_elsewhere() {
         d.next_epoch();
     }
     assert!(d.sys.core_views(&alice.id).available);
-    d.step("alice withdraws, late but whole", |s| {
-        s.withdraw_all(&alice).assert_success().clone()
-    });
+    d.withdraw_exactly(&alice, None, "alice withdraws, late but whole");
 }

@@ -6,6 +6,10 @@ use integration_tests::invariants::{
     near_is_conserved, own_funds_not_spent_by_users, price_never_decreases, shares_match_supply,
     stakes_respect_caps, withdrawal_paid_exactly, Observed, OwnFunds, ACCOUNT_RECORD_COST,
 };
+use integration_tests::owed::{
+    account_moved_as_promised, gas_cost, keeper_moved_no_holding, only_actors_moved, quote_kept,
+    withdrawal_reached_the_account, Act,
+};
 use integration_tests::suite::{Driver, Snapshot, StakeMove, SystemConfig, ONE_NEAR};
 use localnet::NearToken;
 use meta_pool::validators::EpochOp;
@@ -152,6 +156,16 @@ fn a_stake_above_a_cap_is_reported() {
     assert!(stakes_respect_caps(&[network])
         .unwrap_err()
         .contains("network cap"));
+    // A stake on a validator the set does not show (kicked out).
+    let mut outside = m.clone();
+    outside
+        .before
+        .as_mut()
+        .unwrap()
+        .network
+        .remove(&m.validator);
+    let e = stakes_respect_caps(&[outside]).unwrap_err();
+    assert!(e.contains("outside the validator set"), "{e}");
     assert!(stakes_respect_caps(&d.sys.ledger.stake_moves).is_ok());
 }
 
@@ -227,4 +241,190 @@ fn a_user_call_spending_the_routers_own_funds_is_reported() {
     validator_bytes.summary.own_funds.0 -= 80 * 10_000_000_000_000_000_000;
     assert!(own_funds_not_spent_by_users(&after, &validator_bytes, false).is_err());
     own_funds_not_spent_by_users(&after, &validator_bytes, true).expect("an epoch op's storage");
+}
+
+/// Invariant 10 bites: each account's call moves exactly what the price
+/// says for that account and nothing for anyone else. A mint one share
+/// short, sNEAR landing on the wrong holder, a payout one yoctoNEAR short
+/// and a quote that moved later are each reported.
+#[test]
+fn each_account_is_held_to_what_its_own_call_promised() {
+    let (mut d, _) = running();
+    let alice = d.sys.stakers[0].clone();
+    let bob = d.sys.add_liquid_staker("bob", NearToken::from_near(1_000));
+    let carol = d
+        .sys
+        .add_liquid_staker("carol", NearToken::from_near(1_000));
+    d.step("carol stakes", |s| {
+        s.deposit_and_stake(&carol, 20 * ONE_NEAR).assert_success();
+    });
+    let prev = d.check("before bob stakes");
+    d.step("bob stakes 50", |s| {
+        s.deposit_and_stake(&bob, 50 * ONE_NEAR).assert_success();
+    });
+    let now = d.check("after bob stakes");
+    let staked = Act::DepositAndStake(50 * ONE_NEAR);
+    account_moved_as_promised(&prev, &now, &bob.id, false, std::slice::from_ref(&staked))
+        .expect("minted exactly");
+    // A wrong mint: one share short.
+    let mut short = now.clone();
+    short.snear_holders.get_mut(&bob.id).unwrap().balance -= 1;
+    let e = account_moved_as_promised(&prev, &short, &bob.id, false, std::slice::from_ref(&staked))
+        .unwrap_err();
+    assert!(e.contains("shares") && e.contains("off by -1"), "{e}");
+    // Someone else's holding moved in bob's call.
+    let mut other = now.clone();
+    other.snear_holders.get_mut(&alice.id).unwrap().balance += 1;
+    let e = account_moved_as_promised(&prev, &other, &bob.id, false, std::slice::from_ref(&staked))
+        .unwrap_err();
+    assert!(e.contains(&format!("changed {}", alice.id)), "{e}");
+
+    // A transfer moves exactly the amount between exactly those two.
+    let sent = 10 * ONE_NEAR;
+    d.step("alice sends bob 10 sNEAR", |s| {
+        s.snear_transfer(&alice, &bob, sent).assert_success();
+    });
+    let after = d.check("after the transfer");
+    let transfer = Act::Transfer {
+        to: bob.id.clone(),
+        amount: sent,
+    };
+    account_moved_as_promised(
+        &now,
+        &after,
+        &alice.id,
+        false,
+        std::slice::from_ref(&transfer),
+    )
+    .expect("exact");
+    let mut misdirected = after.clone();
+    misdirected.snear_holders.get_mut(&bob.id).unwrap().balance -= sent;
+    misdirected
+        .snear_holders
+        .get_mut(&carol.id)
+        .unwrap()
+        .balance += sent;
+    let e = account_moved_as_promised(
+        &now,
+        &misdirected,
+        &alice.id,
+        false,
+        std::slice::from_ref(&transfer),
+    )
+    .unwrap_err();
+    assert!(e.contains(&format!("to {}", bob.id)), "{e}");
+
+    // An unstake credits the value of the shares it burns, rounded down.
+    let before_unstake = d.check("before alice unstakes");
+    d.step("alice unstakes 100", |s| {
+        s.unstake(&alice, 100 * ONE_NEAR).assert_success();
+    });
+    let unstaked = d.check("after alice unstakes");
+    let unstake = Act::Unstake(100 * ONE_NEAR);
+    account_moved_as_promised(
+        &before_unstake,
+        &unstaked,
+        &alice.id,
+        false,
+        std::slice::from_ref(&unstake),
+    )
+    .expect("burnt and credited exactly");
+    let mut under = unstaked.clone();
+    let a = under
+        .accounts
+        .iter_mut()
+        .find(|a| a.account_id == alice.id)
+        .unwrap();
+    a.unstaked_balance.0 -= 1;
+    assert!(account_moved_as_promised(
+        &before_unstake,
+        &under,
+        &alice.id,
+        false,
+        std::slice::from_ref(&unstake)
+    )
+    .is_err());
+    let quoted = unstaked
+        .account(&alice.id)
+        .unwrap()
+        .unstaked_available_epoch;
+    quote_kept(&alice.id, quoted, quoted).expect("the same quote");
+    let e = quote_kept(&alice.id, quoted, quoted + 1).unwrap_err();
+    assert!(e.contains(&format!("quoted epoch {quoted}")), "{e}");
+
+    // The payout reaches the account to the yoctoNEAR, gas included.
+    for _ in 0..6 {
+        d.next_epoch();
+    }
+    let u = d.sys.account_details(&alice.id).unstaked_balance.0;
+    let balance = d.sys.near_balance(&alice);
+    let out = d.step("alice withdraws", |s| s.withdraw(&alice, u));
+    let paid = d.sys.near_balance(&alice);
+    withdrawal_reached_the_account(&out, &alice.id, balance, paid, u).expect("exact payout");
+    let e = withdrawal_reached_the_account(&out, &alice.id, balance, paid - 1, u).unwrap_err();
+    assert!(e.contains("off by -1"), "{e}");
+    assert!(gas_cost(&out) > 0, "the signer paid for its transaction");
+}
+
+/// Invariant 10 across the keeper: an epoch's operations move no one's
+/// holding (only the treasury earns the fee's sNEAR); a round that did is
+/// reported.
+#[test]
+fn a_keeper_round_that_moves_a_holding_is_reported() {
+    let (mut d, _) = running();
+    let alice = d.sys.stakers[0].clone();
+    d.step("alice stakes more, unstakes some", |s| {
+        s.deposit_and_stake(&alice, 40 * ONE_NEAR).assert_success();
+        s.unstake(&alice, 30 * ONE_NEAR).assert_success();
+    });
+    d.step("rewards", |s| s.advance_epochs(1));
+    let prev = d.check("before the keeper");
+    let round = d.keeper_round();
+    assert!(!round.calls.is_empty(), "the keeper had work");
+    let now = d.check("after the keeper");
+    let treasury = d.sys.treasury.clone();
+    keeper_moved_no_holding(&prev, &now, &treasury).expect("no holding moved");
+    let mut moved = now.clone();
+    let a = moved
+        .accounts
+        .iter_mut()
+        .find(|a| a.account_id == alice.id)
+        .unwrap();
+    a.unstaked_available_epoch += 1;
+    let e = keeper_moved_no_holding(&prev, &moved, &treasury).unwrap_err();
+    assert!(
+        e.contains(&format!("changed {}'s holding", alice.id)),
+        "{e}"
+    );
+}
+
+/// Invariant 10 in every step: only the accounts that acted see their
+/// holdings move. The checker runs it after each step; here, bob's sNEAR
+/// landing on carol in a step carol took no part in is reported.
+#[test]
+fn a_holding_moved_by_a_step_its_account_took_no_part_in_is_reported() {
+    let (mut d, _) = running();
+    let alice = d.sys.stakers[0].clone();
+    let bob = d.sys.add_liquid_staker("bob", NearToken::from_near(100));
+    let prev = d.check("before bob's transfer");
+    d.step("alice sends bob 5 sNEAR", |s| {
+        s.snear_transfer(&alice, &bob, 5 * ONE_NEAR)
+            .assert_success();
+    });
+    let now = d.check("after");
+    let acted = BTreeSet::from([alice.id.clone(), bob.id.clone()]);
+    only_actors_moved(&prev, &now, &acted).expect("alice and bob acted");
+    let e = only_actors_moved(&prev, &now, &BTreeSet::from([alice.id.clone()])).unwrap_err();
+    assert!(e.contains(&format!("changed {}'s holding", bob.id)), "{e}");
+    // The lockup's unstaked balance moving in a step it took no part in.
+    let lara = d.sys.stakers[1].clone();
+    let mut moved = now.clone();
+    let l = moved
+        .accounts
+        .iter_mut()
+        .find(|a| a.account_id == lara.id)
+        .unwrap();
+    l.unstaked_balance.0 += 1;
+    let e = only_actors_moved(&now, &moved, &acted).unwrap_err();
+    assert!(e.contains(&format!("changed {}'s holding", lara.id)), "{e}");
 }

@@ -281,6 +281,8 @@ fn a_guardian_pause_stops_new_stake_and_every_exit_goes_on() {
         d.step(&format!("{} withdraws everything", st.id), |s| {
             let out = s.withdraw_all(st);
             out.assert_success();
+            integration_tests::invariants::withdrawal_paid_exactly(&out, &s.router, &st.id, owed)
+                .unwrap();
             let w = router_events(s, &out, "withdraw");
             assert_eq!(w.len(), 1);
             assert_eq!(w[0]["amount"], owed.to_string(), "paid in full");

@@ -278,11 +278,7 @@ fn five_validators_ten_epochs_faults_drain_and_exits() {
         let v = d.sys.core_views(&s.id);
         assert!(v.available, "{} can withdraw at its quote: {v:?}", s.id);
     }
-    d.step("alice withdraws all at her quote", |s| {
-        let before = s.near_balance(&alice);
-        s.withdraw_all(&alice).assert_success();
-        assert!(s.near_balance(&alice) > before + 999 * ONE_NEAR);
-    });
+    d.withdraw_exactly(&alice, None, "alice withdraws all at her quote");
     let l1_unstaked = d.sys.core_views(&l1.id).unstaked;
     d.step(
         "the lockup account withdraws exactly its unstaked balance",

@@ -49,6 +49,9 @@ pub struct ChainConfig {
     pub minimum_stake: NearToken,
     /// Reward per epoch on each validator's stake.
     pub reward_rate: RewardRate,
+    /// Smallest stake that wins a seat when a validator set is formed
+    /// (nearcore's seat price, fixed here; zero: every stake is seated).
+    pub seat_threshold: NearToken,
     /// Protocol version whose runtime configuration is used.
     pub protocol_version: ProtocolVersion,
 }
@@ -66,6 +69,7 @@ impl Default for ChainConfig {
             gas_price: NearToken::from_yoctonear(100_000_000),
             minimum_stake: NearToken::ZERO,
             reward_rate: RewardRate::ZERO,
+            seat_threshold: NearToken::ZERO,
             protocol_version: near_primitives_core::version::PROTOCOL_VERSION,
         }
     }
@@ -145,7 +149,8 @@ impl Chain {
         let store = RuntimeConfigStore::new(None);
         let runtime_config = Arc::clone(store.get_config(config.protocol_version));
         let anchor = ids::block_hash(config.genesis_height, &CryptoHash::default());
-        let epochs = Epochs::new(1, config.reward_rate);
+        let mut epochs = Epochs::new(1, config.reward_rate);
+        epochs.seat_threshold = config.seat_threshold;
         Chain {
             height: config.genesis_height,
             config,
@@ -369,9 +374,43 @@ impl Chain {
         self.epochs.reward_rate = rate;
     }
 
-    /// The reward rate in force.
+    /// The chain-wide reward rate in force (validators without a rate of
+    /// their own earn it).
     pub fn reward_rate(&self) -> RewardRate {
         self.epochs.reward_rate
+    }
+
+    /// Gives validator `id` a reward rate of its own from the next epoch
+    /// boundary on; `None` puts it back on the chain-wide rate.
+    pub fn set_validator_reward_rate(&mut self, id: AccountId, rate: Option<RewardRate>) {
+        self.epochs.set_rate_of(id, rate);
+    }
+
+    /// The rate validator `id` earns: its own, or the chain-wide one.
+    pub fn validator_reward_rate(&self, id: &AccountId) -> RewardRate {
+        self.epochs.rate_of(id)
+    }
+
+    /// Validators with a reward rate of their own.
+    pub fn validator_reward_rates(&self) -> BTreeMap<AccountId, RewardRate> {
+        self.epochs.rate_overrides().clone()
+    }
+
+    /// Smallest stake seated in the sets formed from the next epoch boundary
+    /// on (the set two epochs ahead); zero seats every stake.
+    pub fn set_seat_threshold(&mut self, threshold: NearToken) {
+        self.epochs.seat_threshold = threshold;
+    }
+
+    /// The seat threshold in force.
+    pub fn seat_threshold(&self) -> NearToken {
+        self.epochs.seat_threshold
+    }
+
+    /// Accounts left out of the validator set formed at the last epoch
+    /// boundary for a stake below the seat threshold, with that stake.
+    pub fn kicked_out(&self) -> BTreeMap<AccountId, NearToken> {
+        self.epochs.kicked_out().clone()
     }
 
     /// Total stake of validators outside the chain's accounts, from now on.

@@ -5,8 +5,33 @@
 //! set of epoch `E + 2`; at each epoch boundary the validators of the epoch
 //! that ended are rewarded on their stake, and locked balance above the
 //! largest stake the account has in the ended, current and next-but-one epoch
-//! (or its last proposal) returns to the liquid balance. A lowered stake is
-//! therefore liquid again three epoch boundaries after the proposal.
+//! returns to the liquid balance. A lowered stake is therefore liquid again
+//! three epoch boundaries after the proposal.
+//!
+//! Rewards: each validator earns its own rate when one is set
+//! ([`Epochs::set_rate_of`]), the chain-wide rate otherwise.
+//!
+//! Seat threshold and kick-outs. nearcore seats only validators whose stake
+//! reaches the epoch's seat price; the others get a `NotEnoughStake`
+//! kick-out: they are left out of the epoch info being built and their
+//! stake change there is zero. Localnet takes the seat price as a fixed,
+//! configurable threshold (zero: everyone is seated) and applies it where
+//! nearcore does, when the set two epochs ahead is formed at a boundary:
+//! - a member of that set (a rolled-over validator with its reward, or a
+//!   fresh proposal) whose stake is below the threshold is left out of it;
+//!   sets already formed keep it, so a threshold change shows two epochs
+//!   later, as a seat price change does;
+//! - out of a set it validates nothing in that epoch, so contracts read a
+//!   zero `env::validator_stake` for it, the total leaves it out, and it
+//!   earns no reward for that epoch;
+//! - it does not roll over into later sets: it is back only after a new
+//!   proposal at or above the threshold (a staking pool re-proposes on its
+//!   next `ping` in a new epoch);
+//! - its locked balance comes back as nearcore returns a kicked-out
+//!   validator's (the runtime keeps the largest of the stake changes of the
+//!   last three epoch infos, and a kick-out's is zero): liquid at the first
+//!   boundary where it is in none of the ended, current and next-but-one
+//!   sets and made no proposal in the ended epoch.
 
 use near_account_id::AccountId;
 use near_token::NearToken;
@@ -73,6 +98,12 @@ pub(crate) struct Epochs {
     /// left every set is still visited once more and gets its stake back.
     retired: Stakes,
     pub reward_rate: RewardRate,
+    /// Validators earning another rate than `reward_rate`.
+    rate_overrides: BTreeMap<AccountId, RewardRate>,
+    /// Smallest stake seated in a set formed at a boundary (zero: any).
+    pub seat_threshold: NearToken,
+    /// Accounts left out of the last set formed for want of stake.
+    kicked_out: Stakes,
     pub external_total: NearToken,
     pub external_named: Stakes,
     /// `sets[current]` plus the named outside validators, as contracts see it.
@@ -91,6 +122,9 @@ impl Epochs {
             proposals: Stakes::new(),
             retired: Stakes::new(),
             reward_rate,
+            rate_overrides: BTreeMap::new(),
+            seat_threshold: NearToken::ZERO,
+            kicked_out: Stakes::new(),
             external_total: NearToken::ZERO,
             external_named: Stakes::new(),
             view: Stakes::new(),
@@ -122,6 +156,33 @@ impl Epochs {
         self.view_total = total;
     }
 
+    /// The rate `account` earns: its own if set, the chain-wide one otherwise.
+    pub fn rate_of(&self, account: &AccountId) -> RewardRate {
+        self.rate_overrides
+            .get(account)
+            .copied()
+            .unwrap_or(self.reward_rate)
+    }
+
+    /// Gives `account` its own rate (`None`: back to the chain-wide rate).
+    pub fn set_rate_of(&mut self, account: AccountId, rate: Option<RewardRate>) {
+        match rate {
+            Some(rate) => self.rate_overrides.insert(account, rate),
+            None => self.rate_overrides.remove(&account),
+        };
+    }
+
+    /// Validators with a rate of their own.
+    pub fn rate_overrides(&self) -> &BTreeMap<AccountId, RewardRate> {
+        &self.rate_overrides
+    }
+
+    /// Accounts (with the stake they fell short with) left out of the set
+    /// formed at the last boundary.
+    pub fn kicked_out(&self) -> &Stakes {
+        &self.kicked_out
+    }
+
     pub fn propose(&mut self, account: AccountId, stake: NearToken) {
         self.proposals.insert(account, stake);
     }
@@ -145,7 +206,7 @@ impl Epochs {
         let next = self.sets.get(&(ended + 1)).cloned().unwrap_or_default();
         let mut update = BoundaryUpdate::default();
         for (id, stake) in &ended_set {
-            let reward = self.reward_rate.reward(*stake);
+            let reward = self.rate_of(id).reward(*stake);
             if reward > NearToken::ZERO {
                 update.rewards.insert(id.clone(), reward);
             }
@@ -171,6 +232,15 @@ impl Epochs {
                 );
             }
         }
+        // Seats: whoever falls short of the threshold is out of the new set;
+        // it stays in `accounts` below through the proposal or `next`, so
+        // its stake is kept exactly as long as those sets hold it.
+        let threshold = self.seat_threshold;
+        let (seated, short): (Stakes, Stakes) = new_set
+            .into_iter()
+            .partition(|(_, stake)| *stake >= threshold);
+        let new_set = seated;
+        self.kicked_out = short;
         let mut accounts: Vec<&AccountId> = ended_set.keys().collect();
         accounts.extend(self.retired.keys());
         accounts.extend(next.keys());
@@ -180,10 +250,10 @@ impl Epochs {
         accounts.dedup();
         for id in accounts {
             let get = |s: &Stakes| s.get(id).copied().unwrap_or(NearToken::ZERO);
-            let keep = get(&ended_set)
-                .max(get(&next))
-                .max(get(&new_set))
-                .max(get(&self.proposals));
+            // An accepted proposal is in `new_set` with its reward, so only
+            // a rejected one would add anything here, and nearcore keeps
+            // none: the stake of a proposal that won no seat comes back.
+            let keep = get(&ended_set).max(get(&next)).max(get(&new_set));
             update.keep_locked.insert(id.clone(), keep);
         }
         self.sets.remove(&ended);
@@ -241,5 +311,118 @@ mod tests {
                 .unwrap_or_default(),
             NearToken::ZERO
         );
+    }
+
+    fn near(n: u128) -> NearToken {
+        NearToken::from_near(n)
+    }
+
+    fn kept(update: &BoundaryUpdate, v: &AccountId) -> NearToken {
+        update.keep_locked.get(v).copied().unwrap_or_default()
+    }
+
+    /// Epochs at height 1 with `v` a validator of every set at `stake`.
+    fn seeded(v: &AccountId, stake: NearToken, rate: RewardRate) -> Epochs {
+        let mut epochs = Epochs::new(1, rate);
+        epochs.seed_validator(1, v.clone(), stake);
+        epochs
+    }
+
+    #[test]
+    fn a_validator_rate_overrides_the_chain_rate_until_cleared() {
+        let (a, b) = (id("a.near"), id("b.near"));
+        let mut epochs = seeded(&a, near(1_000), RewardRate::new(1, 100));
+        epochs.seed_validator(1, b.clone(), near(1_000));
+        epochs.set_rate_of(b.clone(), Some(RewardRate::new(3, 100)));
+        let update = epochs.advance(1);
+        assert_eq!(update.rewards[&a], near(10));
+        assert_eq!(update.rewards[&b], near(30));
+        epochs.set_rate_of(a.clone(), Some(RewardRate::ZERO));
+        epochs.set_rate_of(b.clone(), None);
+        let update = epochs.advance(2);
+        assert!(!update.rewards.contains_key(&a), "zero rate pays nothing");
+        assert_eq!(update.rewards[&b], near(10));
+        assert_eq!(epochs.rate_of(&b), RewardRate::new(1, 100));
+    }
+
+    #[test]
+    fn below_the_threshold_a_validator_is_kicked_out_unpaid_and_gets_its_stake_back() {
+        let v = id("v.near");
+        let mut epochs = seeded(&v, near(10), RewardRate::new(1, 100));
+        epochs.seat_threshold = near(20);
+        // Boundary 1→2 forms set 3 without v; sets 1 and 2 were formed before.
+        let update = epochs.advance(1);
+        assert_eq!(
+            update.rewards.get(&v),
+            Some(&NearToken::from_millinear(100))
+        );
+        assert!(epochs.set(3).unwrap().get(&v).is_none());
+        assert!(epochs.kicked_out().contains_key(&v));
+        assert!(epochs.view().0.contains_key(&v), "epoch 2 still has it");
+        assert_eq!(kept(&update, &v), near(10));
+        // 2→3: paid for epoch 2, then out of the view; still locked for set 2.
+        let update = epochs.advance(2);
+        assert!(update.rewards.contains_key(&v));
+        assert!(!epochs.view().0.contains_key(&v));
+        assert_eq!(epochs.view().1, NearToken::ZERO, "the total leaves it out");
+        assert_eq!(kept(&update, &v), near(10));
+        // 3→4: nothing earned in epoch 3, and no set holds it: all returns.
+        let update = epochs.advance(3);
+        assert!(!update.rewards.contains_key(&v));
+        assert_eq!(update.keep_locked.get(&v), Some(&NearToken::ZERO));
+        // It does not roll back in on its own.
+        let update = epochs.advance(4);
+        assert!(!update.rewards.contains_key(&v));
+        assert!(epochs.set(6).unwrap().get(&v).is_none());
+    }
+
+    #[test]
+    fn a_kicked_out_validator_returns_after_a_proposal_above_the_threshold() {
+        let v = id("v.near");
+        let mut epochs = seeded(&v, near(10), RewardRate::ZERO);
+        epochs.seat_threshold = near(20);
+        for e in 1..=3 {
+            epochs.advance(e);
+        }
+        assert!(!epochs.view().0.contains_key(&v));
+        // A proposal still short is refused again, and its stake not kept.
+        epochs.propose(v.clone(), near(15));
+        let update = epochs.advance(4);
+        assert!(epochs.set(6).unwrap().get(&v).is_none());
+        assert_eq!(update.keep_locked.get(&v), Some(&NearToken::ZERO));
+        // Enough stake: seated two epochs later.
+        epochs.propose(v.clone(), near(25));
+        let update = epochs.advance(5);
+        assert_eq!(kept(&update, &v), near(25));
+        assert_eq!(epochs.set(7).unwrap().get(&v), Some(&near(25)));
+        epochs.advance(6);
+        assert_eq!(epochs.view().0.get(&v), Some(&near(25)));
+        assert!(epochs.kicked_out().is_empty());
+    }
+
+    #[test]
+    fn a_threshold_change_applies_to_the_sets_formed_after_it() {
+        let (small, big) = (id("small.near"), id("big.near"));
+        let mut epochs = seeded(&small, near(10), RewardRate::ZERO);
+        epochs.seed_validator(1, big.clone(), near(100));
+        epochs.advance(1);
+        // Raised in epoch 2: set 3 is formed already, set 4 is not.
+        epochs.seat_threshold = near(50);
+        epochs.advance(2);
+        assert!(epochs.view().0.contains_key(&small));
+        assert!(epochs.set(4).unwrap().get(&small).is_none());
+        assert_eq!(epochs.set(4).unwrap().get(&big), Some(&near(100)));
+        // Lowered again: the kicked-out one needs a new proposal to return.
+        epochs.seat_threshold = NearToken::ZERO;
+        epochs.advance(3);
+        assert!(epochs.set(5).unwrap().get(&small).is_none());
+        epochs.propose(small.clone(), near(10));
+        epochs.advance(4);
+        assert_eq!(epochs.set(6).unwrap().get(&small), Some(&near(10)));
+        // Raised above everyone: the whole set empties, two epochs on.
+        epochs.seat_threshold = near(1_000);
+        epochs.advance(5);
+        assert!(epochs.set(7).unwrap().is_empty());
+        assert_eq!(epochs.kicked_out().len(), 2);
     }
 }

@@ -157,6 +157,13 @@ impl LocalnetBuilder {
         self
     }
 
+    /// Smallest stake that wins a validator seat (default zero: any stake);
+    /// see [`Localnet::set_seat_threshold`].
+    pub fn seat_threshold(mut self, stake: NearToken) -> Self {
+        self.config.seat_threshold = stake;
+        self
+    }
+
     /// Smallest stake a stake action may propose (default: any positive stake).
     pub fn minimum_stake(mut self, stake: NearToken) -> Self {
         self.config.minimum_stake = stake;
@@ -525,6 +532,47 @@ impl Localnet {
     /// Reward per epoch on each validator's stake, from the next epoch boundary on.
     pub fn set_validator_reward_rate(&mut self, rate: RewardRate) {
         self.chain.set_reward_rate(rate);
+    }
+
+    /// Validator `id` earns `rate` per epoch, whatever the chain-wide rate,
+    /// from the next epoch boundary on.
+    pub fn set_validator_reward_rate_of(&mut self, id: &AccountId, rate: RewardRate) {
+        self.chain.set_validator_reward_rate(id.clone(), Some(rate));
+    }
+
+    /// Validator `id` earns the chain-wide rate again, from the next boundary on.
+    pub fn clear_validator_reward_rate_of(&mut self, id: &AccountId) {
+        self.chain.set_validator_reward_rate(id.clone(), None);
+    }
+
+    /// The rate validator `id` earns at the next boundary.
+    pub fn validator_reward_rate_of(&self, id: &AccountId) -> RewardRate {
+        self.chain.validator_reward_rate(id)
+    }
+
+    /// The chain-wide reward rate (validators without their own earn it).
+    pub fn validator_reward_rate(&self) -> RewardRate {
+        self.chain.reward_rate()
+    }
+
+    /// Smallest stake that wins a seat in the validator sets formed from the
+    /// next epoch boundary on (they serve two epochs later). A validator
+    /// below it is kicked out: it validates nothing, earns nothing, and its
+    /// locked balance comes back as for an unstake; a new proposal at or
+    /// above it brings it back. Zero (the default) seats every stake.
+    pub fn set_seat_threshold(&mut self, threshold: NearToken) {
+        self.chain.set_seat_threshold(threshold);
+    }
+
+    /// The seat threshold in force.
+    pub fn seat_threshold(&self) -> NearToken {
+        self.chain.seat_threshold()
+    }
+
+    /// Accounts (and their stakes) left out of the validator set formed at
+    /// the last epoch boundary for want of stake.
+    pub fn kicked_out(&self) -> BTreeMap<AccountId, NearToken> {
+        self.chain.kicked_out()
     }
 
     /// Locks `stake` of `id`'s balance and makes it a validator of the current

@@ -173,13 +173,18 @@ impl Books {
     /// shares worth at least `amount` (rounded up), so the price cannot fall.
     /// Returns the seed shares burnt. A seed of one NEAR covers ~10^23 dust
     /// payments; should it ever be exhausted, the rest is taken from the
-    /// value all shares hold.
+    /// value all shares hold. Only the seed's own shares pay: the storage
+    /// shares it holds are the router's own funds advanced for holders'
+    /// storage (`owe_storage`), which `repay_storage` still takes out of
+    /// the seed, so burning them would leave fewer seed shares than
+    /// storage shares (found by issue 17's drained-loss runs: the next
+    /// repayment underflowed and every view of the books panicked).
     pub fn pay_from_seed(&mut self, amount: u128) -> u128 {
         let burnt = self
             .pool()
             .shares_from_amount_up(amount)
             .unwrap_or(u128::MAX)
-            .min(self.seed_shares);
+            .min(self.seed_shares.saturating_sub(self.storage_shares));
         self.seed_shares -= burnt;
         self.total_shares = self.total_shares.saturating_sub(burnt);
         self.total_staked = self.total_staked.saturating_sub(amount);
@@ -349,6 +354,26 @@ mod tests {
         };
         assert_eq!(b.add_stake(2), Err(ERR_MATH));
         assert_eq!(b.total_staked, u128::MAX - 1);
+    }
+
+    #[test]
+    fn a_loss_beyond_the_seed_never_burns_the_storage_shares() {
+        let mut b = Books {
+            total_staked: 100,
+            total_shares: 100,
+            seed_shares: 10,
+            storage_shares: 4,
+            ..Books::default()
+        };
+        // 30 owed, the seed's own 6 shares pay 6; the other 24 lower the price.
+        assert_eq!(b.pay_from_seed(30), 6);
+        assert_eq!((b.seed_shares, b.storage_shares), (4, 4));
+        assert_eq!((b.total_staked, b.total_shares), (70, 94));
+        // The storage is still repayable out of the seed.
+        b.buffered = 10;
+        let repaid = b.repay_storage();
+        assert_eq!((b.seed_shares, b.storage_shares), (0, 0));
+        assert_eq!(repaid, 2, "4 shares at 70/94, rounded down");
     }
 
     #[test]

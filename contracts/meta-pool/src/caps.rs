@@ -51,7 +51,11 @@ pub fn validator_cap(total_staked: u128, params: &Params) -> u128 {
 ///   `max_network_share_bps` of the network's total stake.
 ///
 /// Zero when the network total is unknown (0): no stake goes anywhere
-/// whose share cannot be checked.
+/// whose share cannot be checked. Zero too for a validator outside the
+/// current validator set (`env::validator_stake` reads 0: kicked out, or
+/// never seated): it earns nothing, and its network share cannot be
+/// checked, because the set does not show the stake its pool already
+/// holds; stake placed there could seat it above the network cap.
 pub fn stake_room(
     v: &Validator,
     total_staked: u128,
@@ -59,7 +63,7 @@ pub fn stake_room(
     net: &dyn NetworkStake,
     now: u64,
 ) -> u128 {
-    if v.stale_epoch == Some(now) {
+    if v.stale_epoch == Some(now) || net.stake_of(v) == 0 {
         return 0;
     }
     let share_room = validator_cap(total_staked, params).saturating_sub(v.staked);
@@ -145,10 +149,11 @@ pub mod tests {
         v
     }
 
+    /// A large network in which `a.pool` is a seated validator.
     fn big_network() -> FixedNetwork {
         FixedNetwork {
             total: 1_000_000 * ONE_NEAR,
-            stakes: HashMap::new(),
+            stakes: HashMap::from([("a.pool".to_string(), 1_000 * ONE_NEAR)]),
         }
     }
 
@@ -192,14 +197,30 @@ pub mod tests {
         let mut v = val("a.pool", 10_000, 0, ValidatorState::Active);
         let net = FixedNetwork {
             total: 1_000 * ONE_NEAR,
-            stakes: HashMap::new(),
+            stakes: HashMap::from([("a.pool".to_string(), ONE_NEAR)]),
         };
         v.record_added(7, 30 * ONE_NEAR);
-        assert_eq!(stake_room(&v, 1_000 * ONE_NEAR, &p, &net, 8), 20 * ONE_NEAR);
+        assert_eq!(stake_room(&v, 1_000 * ONE_NEAR, &p, &net, 8), 19 * ONE_NEAR);
         assert_eq!(
             stake_room(&v, 1_000 * ONE_NEAR, &p, &net, 10),
-            50 * ONE_NEAR
+            49 * ONE_NEAR
         );
+    }
+
+    /// A validator the set does not show (kicked out, or never seated)
+    /// earns nothing and its pool's real stake is unknown to the network
+    /// cap: no room at all, whatever its share of the router.
+    #[test]
+    fn a_validator_outside_the_validator_set_gets_no_stake() {
+        let p = Params::default();
+        let v = val("a.pool", 10_000, 0, ValidatorState::Active);
+        let mut net = FixedNetwork {
+            total: 1_000_000 * ONE_NEAR,
+            stakes: HashMap::new(),
+        };
+        assert_eq!(stake_room(&v, 100 * ONE_NEAR, &p, &net, 1), 0);
+        net.stakes.insert("a.pool".into(), 1);
+        assert_eq!(stake_room(&v, 100 * ONE_NEAR, &p, &net, 1), 25 * ONE_NEAR);
     }
 
     #[test]

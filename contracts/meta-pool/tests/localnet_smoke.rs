@@ -89,6 +89,9 @@ impl Net {
             .transact();
         added.assert_success();
         assert!(added.json::<bool>().unwrap(), "whitelisted pool added");
+        // The pool's own stake, proposed by its `new`, seats it two epochs
+        // on; the router places stake only on validators of the set.
+        net.advance_epochs(3);
         Net {
             net,
             owner,

@@ -31,9 +31,27 @@
 //!   runs out of gas. Burning reads the gas used, which the runtime allows
 //!   only in calls (transactions and cross-contract calls), so an RPC view
 //!   query of a burning view fails instead.
+//! - `fault_lose_principal(amount)`: a real loss of principal, as a slashing
+//!   would be. `total_staked_balance` falls by `amount` at once, so every
+//!   share is worth less and a full exit pays less; the pool restakes the
+//!   lower total, so the chain releases the excess from the locked balance.
+//!   That NEAR stays on the pool's account but is owed to no one: it is
+//!   still counted in `last_total_balance`, so a later `ping` does not see
+//!   it as a reward and hand it back. Not a switch: nothing to undo, and
+//!   `fault_reset` does not give it back.
+//! - `fault_malformed_reply(kind)`: the account views answer something a
+//!   careful client must reject. `foreign_account`: `get_account` and
+//!   `get_accounts` name another account than the one the balances belong
+//!   to (the pool's own id, or its owner's when the pool itself is asked),
+//!   with true balances. `non_number_balance`: every balance the account
+//!   views and `get_total_staked_balance` report is the JSON string
+//!   `"not-a-number"`. `none` clears it.
 
-use near_sdk::json_types::I128;
-use near_sdk::{env, near, require, Gas, Promise};
+use meta_common::ext::HumanReadableAccount;
+use near_sdk::json_types::{I128, U128};
+use near_sdk::serde::Serialize;
+use near_sdk::serde_json::{json, Value};
+use near_sdk::{env, near, require, AccountId, Gas, Promise};
 
 use crate::hooks::Delta;
 use crate::{TestPool, TestPoolExt};
@@ -46,6 +64,12 @@ pub const ERR_FAULT_UNKNOWN_METHOD: &str =
     "E_FAULT_UNKNOWN_METHOD: fault_burn_gas takes a mutating method or a balance view";
 pub const ERR_FAULT_BURN_TOO_HIGH: &str = "E_FAULT_BURN_TOO_HIGH: at most 300 Tgas";
 pub const ERR_FAULT_STATE: &str = "E_FAULT_STATE: stored fault switches do not decode";
+pub const ERR_FAULT_LOSS_ZERO: &str = "E_FAULT_LOSS_ZERO: the principal lost must be positive";
+pub const ERR_FAULT_LOSS_TOO_HIGH: &str =
+    "E_FAULT_LOSS_TOO_HIGH: the principal lost must be below the total staked balance";
+
+/// What a balance reads as under `non_number_balance`.
+pub const NON_NUMBER_BALANCE: &str = "not-a-number";
 
 /// The methods `fault_fail_next_calls` applies to.
 pub const MUTATING_METHODS: [&str; 9] = [
@@ -97,6 +121,20 @@ pub struct BurnGas {
     pub tgas: u64,
 }
 
+/// Which malformed answer the account views give.
+#[near(serializers = [borsh, json])]
+#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MalformedReply {
+    /// Well-formed answers.
+    #[default]
+    None,
+    /// Another account's id on the asked account's balances.
+    ForeignAccount,
+    /// Balances that are not numbers.
+    NonNumberBalance,
+}
+
 /// The stored switches; the default is "no fault".
 #[near(serializers = [borsh, json])]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -108,6 +146,7 @@ pub struct Faults {
     pub balance_delta: I128,
     /// Only methods with a burn (tgas > 0).
     pub burn_gas: Vec<BurnGas>,
+    pub malformed_reply: MalformedReply,
 }
 
 /// What `get_faults` returns: the stored switches and whether staking is
@@ -138,6 +177,15 @@ pub enum FaultEvent {
     /// `fault_burn_gas` was set.
     #[event_version("1.0.0")]
     BurnGas { method_name: String, tgas: u64 },
+    /// `fault_lose_principal` took `amount` from the delegators' stake.
+    #[event_version("1.0.0")]
+    PrincipalLost {
+        amount: U128,
+        total_staked_balance: U128,
+    },
+    /// `fault_malformed_reply` was set.
+    #[event_version("1.0.0")]
+    MalformedReply { kind: MalformedReply },
     /// `fault_reset` cleared the stored switches.
     #[event_version("1.0.0")]
     Reset {},
@@ -229,6 +277,76 @@ pub(crate) fn before_view(method_name: &str) -> Delta {
         env::panic_str(&format!("{ERR_FAULT_INJECTED}{method_name}"));
     }
     faults.balance_delta.0
+}
+
+/// A view's answer: the true value, which native callers (unit tests) read
+/// through `Deref`, and what the wasm export serialises instead of it while
+/// `fault_malformed_reply` is in force.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply<T> {
+    pub honest: T,
+    pub malformed: Option<Value>,
+}
+
+impl<T> Reply<T> {
+    fn honest(honest: T) -> Self {
+        Self {
+            honest,
+            malformed: None,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Reply<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.honest
+    }
+}
+
+impl<T: Serialize> Serialize for Reply<T> {
+    fn serialize<S: near_sdk::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.malformed {
+            Some(value) => value.serialize(serializer),
+            None => self.honest.serialize(serializer),
+        }
+    }
+}
+
+/// A balance as a balance view answers it.
+pub(crate) fn balance_reply(balance: u128) -> Reply<U128> {
+    let mut reply = Reply::honest(U128(balance));
+    if Faults::load().malformed_reply == MalformedReply::NonNumberBalance {
+        reply.malformed = Some(json!(NON_NUMBER_BALANCE));
+    }
+    reply
+}
+
+/// An account as `get_account` and `get_accounts` answer it; `foreign_id`
+/// is the id a foreign-account answer names.
+pub(crate) fn account_reply(
+    account: HumanReadableAccount,
+    foreign_id: &AccountId,
+) -> Reply<HumanReadableAccount> {
+    let malformed = match Faults::load().malformed_reply {
+        MalformedReply::None => None,
+        MalformedReply::ForeignAccount => Some(json!({
+            "account_id": foreign_id,
+            "unstaked_balance": account.unstaked_balance,
+            "staked_balance": account.staked_balance,
+            "can_withdraw": account.can_withdraw,
+        })),
+        MalformedReply::NonNumberBalance => Some(json!({
+            "account_id": account.account_id,
+            "unstaked_balance": NON_NUMBER_BALANCE,
+            "staked_balance": NON_NUMBER_BALANCE,
+            "can_withdraw": account.can_withdraw,
+        })),
+    };
+    Reply {
+        honest: account,
+        malformed,
+    }
 }
 
 /// Burns about `tgas` Tgas (hashing until the gas used has grown by that
@@ -347,8 +465,48 @@ impl TestPool {
         FaultEvent::BurnGas { method_name, tgas }.emit();
     }
 
+    /// Takes `amount` (a string-encoded u128) of principal from the
+    /// delegators: distributes the rewards of a new epoch first, then lowers
+    /// the total staked balance by `amount`, which lowers the share price,
+    /// and restakes the lower total. The NEAR lost stays on the account,
+    /// owed to no one (see the module's notes).
+    ///
+    /// Owner only; `amount` must be positive and below the total staked
+    /// balance. Gas: a few Tgas plus the stake action. Emits
+    /// `principal_lost`.
+    pub fn fault_lose_principal(&mut self, amount: U128) {
+        self.assert_owner();
+        require!(amount.0 > 0, ERR_FAULT_LOSS_ZERO);
+        self.internal_ping();
+        require!(
+            amount.0 < self.total_staked_balance,
+            ERR_FAULT_LOSS_TOO_HIGH
+        );
+        // Checked above; `last_total_balance` stays, so the NEAR taken out
+        // of the stake is not mistaken for a reward by the next ping.
+        self.total_staked_balance -= amount.0;
+        self.internal_restake();
+        FaultEvent::PrincipalLost {
+            amount,
+            total_staked_balance: U128(self.total_staked_balance),
+        }
+        .emit();
+    }
+
+    /// Makes the account views answer malformed replies of the given kind
+    /// (`"foreign_account"`, `"non_number_balance"`; `"none"` clears).
+    ///
+    /// Owner only. Gas: a few Tgas. Emits `malformed_reply`.
+    pub fn fault_malformed_reply(&mut self, kind: MalformedReply) {
+        self.assert_owner();
+        let mut faults = Faults::load();
+        faults.malformed_reply = kind;
+        faults.save();
+        FaultEvent::MalformedReply { kind }.emit();
+    }
+
     /// Clears every stored switch (failing calls, failing views, balance
-    /// delta, gas burns). Staking stays paused if it was: resuming is a stake
+    /// delta, gas burns, malformed replies). Staking stays paused if it was: resuming is a stake
     /// action, use `fault_pause_staking(false)`.
     ///
     /// Owner only. Gas: a few Tgas. Emits `reset`.
@@ -360,7 +518,7 @@ impl TestPool {
 
     /// The switches as `{fail_next_calls: [{method_name, count}], fail_views,
     /// balance_delta: "<i128>", burn_gas: [{method_name, tgas}],
-    /// staking_paused}`.
+    /// malformed_reply, staking_paused}`.
     ///
     /// View; anyone.
     pub fn get_faults(&self) -> FaultsView {

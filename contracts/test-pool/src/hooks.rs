@@ -7,7 +7,28 @@
 pub(crate) type Delta = i128;
 
 #[cfg(feature = "test")]
-pub(crate) use crate::faults::{before_view, intercept_call};
+pub(crate) use crate::faults::{account_reply, balance_reply, before_view, intercept_call, Reply};
+
+/// Production build: a view answers its value as it is.
+#[cfg(not(feature = "test"))]
+pub(crate) type Reply<T> = T;
+
+/// Production build: a balance is its JSON string.
+#[cfg(not(feature = "test"))]
+#[inline(always)]
+pub(crate) fn balance_reply(balance: u128) -> Reply<near_sdk::json_types::U128> {
+    near_sdk::json_types::U128(balance)
+}
+
+/// Production build: an account is answered as it is.
+#[cfg(not(feature = "test"))]
+#[inline(always)]
+pub(crate) fn account_reply(
+    account: meta_common::ext::HumanReadableAccount,
+    _foreign_id: &near_sdk::AccountId,
+) -> Reply<meta_common::ext::HumanReadableAccount> {
+    account
+}
 
 /// Production build: no call is intercepted.
 #[cfg(not(feature = "test"))]

@@ -1,10 +1,10 @@
 //! The bookkeeping behind the public methods: reward distribution, the four
 //! share conversions and the account operations.
 
-use meta_common::shares::SharePool;
 use near_sdk::{env, require, AccountId, NearToken, Promise};
 
 use crate::errors::*;
+use crate::shares::{amount_for_shares, shares_for_amount, Round};
 use crate::{fee, logs, Account, TestPool, NUM_EPOCHS_TO_UNLOCK};
 
 pub(crate) fn add(a: u128, b: u128) -> u128 {
@@ -179,45 +179,62 @@ impl TestPool {
         logs::totals(self.total_staked_balance, self.total_stake_shares);
     }
 
-    pub(crate) fn share_pool(&self) -> SharePool {
-        SharePool::new(self.total_staked_balance, self.total_stake_shares)
-    }
-
+    /// Shares `amount` buys at the current price, rounded down (a staker
+    /// gets no fraction of a share).
     pub(crate) fn shares_rounded_down(&self, amount: u128) -> u128 {
-        require!(self.total_staked_balance > 0, ERR_TOTAL_STAKED_ZERO);
-        self.share_pool()
-            .shares_from_amount_down(amount)
-            .unwrap_or_else(|| env::panic_str(ERR_OVERFLOW))
+        self.shares_of(amount, Round::Down)
     }
 
+    /// Shares worth at least `amount`, rounded up (an unstaker pays the
+    /// fraction).
     pub(crate) fn shares_rounded_up(&self, amount: u128) -> u128 {
-        require!(self.total_staked_balance > 0, ERR_TOTAL_STAKED_ZERO);
-        self.share_pool()
-            .shares_from_amount_up(amount)
-            .unwrap_or_else(|| env::panic_str(ERR_OVERFLOW))
+        self.shares_of(amount, Round::Up)
     }
 
+    /// What `num_shares` are worth, rounded down (what may leave the pool).
     pub(crate) fn amount_rounded_down(&self, num_shares: u128) -> u128 {
-        require!(self.total_stake_shares > 0, ERR_TOTAL_SHARES_ZERO);
-        self.share_pool()
-            .amount_from_shares_down(num_shares)
-            .unwrap_or_else(|| env::panic_str(ERR_OVERFLOW))
+        self.amount_of(num_shares, Round::Down)
     }
 
+    /// What `num_shares` are worth, rounded up (what the stake must grow by
+    /// for new shares not to lower the price).
     pub(crate) fn amount_rounded_up(&self, num_shares: u128) -> u128 {
+        self.amount_of(num_shares, Round::Up)
+    }
+
+    fn shares_of(&self, amount: u128, round: Round) -> u128 {
+        require!(self.total_staked_balance > 0, ERR_TOTAL_STAKED_ZERO);
+        shares_for_amount(
+            amount,
+            self.total_staked_balance,
+            self.total_stake_shares,
+            round,
+        )
+        .unwrap_or_else(|| env::panic_str(ERR_OVERFLOW))
+    }
+
+    fn amount_of(&self, num_shares: u128, round: Round) -> u128 {
         require!(self.total_stake_shares > 0, ERR_TOTAL_SHARES_ZERO);
-        self.share_pool()
-            .amount_from_shares_up(num_shares)
-            .unwrap_or_else(|| env::panic_str(ERR_OVERFLOW))
+        amount_for_shares(
+            num_shares,
+            self.total_staked_balance,
+            self.total_stake_shares,
+            round,
+        )
+        .unwrap_or_else(|| env::panic_str(ERR_OVERFLOW))
     }
 
     /// What an account's shares are worth now, rounded down. Never panics:
     /// shares exist only while the pool has stake, and an account's shares
     /// are worth at most the whole stake.
     pub(crate) fn staked_value(&self, account: &Account) -> u128 {
-        self.share_pool()
-            .amount_from_shares_down(account.stake_shares)
-            .unwrap_or(0)
+        amount_for_shares(
+            account.stake_shares,
+            self.total_staked_balance,
+            self.total_stake_shares,
+            Round::Down,
+        )
+        .unwrap_or(0)
     }
 
     /// The account, or an empty one: unknown accounts have zero balances.

@@ -10,8 +10,10 @@
 //!   its locked balance are distributed at the first mutating call of a new
 //!   epoch (`ping`), minus the owner's fee, which the owner receives as shares;
 //!   the views stay stale until then;
-//! - stake shares are priced `total_staked_balance / total_stake_shares`, every
-//!   rounding favours the pool and the share price never falls; the few yocto
+//! - stake shares are priced `total_staked_balance / total_stake_shares`
+//!   (computed by the pool's own [`shares`] module), every rounding favours
+//!   the pool and the share price never falls (but for a real loss the `test`
+//!   build can inflict, `fault_lose_principal`); the few yocto
 //!   of rounding the pool owes come from the stake share price guarantee fund
 //!   kept out of the stake at initialisation;
 //! - unstaked balance unlocks [`NUM_EPOCHS_TO_UNLOCK`] epochs after the
@@ -35,6 +37,7 @@ mod internal;
 mod logs;
 mod owner;
 mod pool;
+pub mod shares;
 mod staking;
 mod views;
 

@@ -5,37 +5,40 @@
 //! changed show only after the next mutating call, as on mainnet.
 //!
 //! In the `test` build the balance views run their fault hook first, which
-//! may burn gas, fail the view or offset the balances it reports.
+//! may burn gas, fail the view, offset the balances it reports or answer a
+//! malformed reply (`Reply` is then the value plus what the export sends
+//! instead; in the production build it is the value itself).
 
 use meta_common::ext::{HumanReadableAccount, RewardFeeFraction};
 use near_sdk::json_types::U128;
 use near_sdk::{env, near, AccountId, PublicKey};
 
+use crate::hooks::Reply;
 use crate::{hooks, Account, TestPool, TestPoolExt};
 
 #[near]
 impl TestPool {
     /// The account's unstaked balance.
-    pub fn get_account_unstaked_balance(&self, account_id: AccountId) -> U128 {
+    pub fn get_account_unstaked_balance(&self, account_id: AccountId) -> Reply<U128> {
         let delta = hooks::before_view("get_account_unstaked_balance");
         let account = self.internal_get_account(&account_id);
-        U128(hooks::offset(account.unstaked, delta))
+        hooks::balance_reply(hooks::offset(account.unstaked, delta))
     }
 
     /// The account's staked balance: its shares at the current price, rounded
     /// down.
-    pub fn get_account_staked_balance(&self, account_id: AccountId) -> U128 {
+    pub fn get_account_staked_balance(&self, account_id: AccountId) -> Reply<U128> {
         let delta = hooks::before_view("get_account_staked_balance");
         let account = self.internal_get_account(&account_id);
-        U128(hooks::offset(self.staked_value(&account), delta))
+        hooks::balance_reply(hooks::offset(self.staked_value(&account), delta))
     }
 
     /// The account's unstaked plus staked balance.
-    pub fn get_account_total_balance(&self, account_id: AccountId) -> U128 {
+    pub fn get_account_total_balance(&self, account_id: AccountId) -> Reply<U128> {
         let delta = hooks::before_view("get_account_total_balance");
         let account = self.internal_get_account(&account_id);
         let total = account.unstaked.saturating_add(self.staked_value(&account));
-        U128(hooks::offset(total, delta))
+        hooks::balance_reply(hooks::offset(total, delta))
     }
 
     /// Whether the account's unstaked balance may be withdrawn in this epoch.
@@ -46,9 +49,9 @@ impl TestPool {
     }
 
     /// What all shares are worth: the pool's stake.
-    pub fn get_total_staked_balance(&self) -> U128 {
+    pub fn get_total_staked_balance(&self) -> Reply<U128> {
         hooks::before_view("get_total_staked_balance");
-        U128(self.total_staked_balance)
+        hooks::balance_reply(self.total_staked_balance)
     }
 
     /// The owner's account.
@@ -73,7 +76,7 @@ impl TestPool {
 
     /// The account as `{account_id, unstaked_balance, staked_balance,
     /// can_withdraw}`.
-    pub fn get_account(&self, account_id: AccountId) -> HumanReadableAccount {
+    pub fn get_account(&self, account_id: AccountId) -> Reply<HumanReadableAccount> {
         let delta = hooks::before_view("get_account");
         let account = self.internal_get_account(&account_id);
         self.human_readable(account_id, &account, delta)
@@ -87,7 +90,7 @@ impl TestPool {
     /// Up to `limit` accounts from position `from_index` of the account list.
     /// Removing an account moves the last one into its place, so a listing
     /// taken across changes may skip or repeat an account.
-    pub fn get_accounts(&self, from_index: u64, limit: u64) -> Vec<HumanReadableAccount> {
+    pub fn get_accounts(&self, from_index: u64, limit: u64) -> Vec<Reply<HumanReadableAccount>> {
         let delta = hooks::before_view("get_accounts");
         let skip = usize::try_from(from_index).unwrap_or(usize::MAX);
         let take = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -106,12 +109,22 @@ impl TestPool {
         account_id: AccountId,
         account: &Account,
         delta: hooks::Delta,
-    ) -> HumanReadableAccount {
-        HumanReadableAccount {
-            unstaked_balance: U128(hooks::offset(account.unstaked, delta)),
-            staked_balance: U128(hooks::offset(self.staked_value(account), delta)),
-            can_withdraw: account.unstaked_available_epoch_height <= env::epoch_height(),
-            account_id,
-        }
+    ) -> Reply<HumanReadableAccount> {
+        // The id a foreign-account fault names: never the asked one.
+        let pool_id = env::current_account_id();
+        let foreign_id = if account_id == pool_id {
+            self.owner_id.clone()
+        } else {
+            pool_id
+        };
+        hooks::account_reply(
+            HumanReadableAccount {
+                unstaked_balance: U128(hooks::offset(account.unstaked, delta)),
+                staked_balance: U128(hooks::offset(self.staked_value(account), delta)),
+                can_withdraw: account.unstaked_available_epoch_height <= env::epoch_height(),
+                account_id,
+            },
+            &foreign_id,
+        )
     }
 }

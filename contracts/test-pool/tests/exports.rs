@@ -41,12 +41,14 @@ const CORE_METHODS: [&str; 28] = [
 /// Added to every contract by near-sdk 5 (NEP-330 source metadata).
 const SDK_METHODS: [&str; 1] = ["contract_source_metadata"];
 
-const FAULT_METHODS: [&str; 8] = [
+const FAULT_METHODS: [&str; 10] = [
     "fault_fail_next_calls",
     "fault_fail_views",
     "fault_balance_delta",
     "fault_pause_staking",
     "fault_burn_gas",
+    "fault_lose_principal",
+    "fault_malformed_reply",
     "fault_reset",
     "get_faults",
     "fault_injected_failure",

@@ -307,6 +307,7 @@ fn burnt_gas_runs_callers_out_of_gas() {
             "fail_views": false,
             "balance_delta": "0",
             "burn_gas": [],
+            "malformed_reply": "none",
             "staking_paused": false,
         })
     );
@@ -328,6 +329,8 @@ fn only_the_owner_sets_switches() {
         ("fault_pause_staking", json!({"paused": true})),
         ("fault_burn_gas", json!({"method_name": "stake", "tgas": 1})),
         ("fault_reset", json!({})),
+        ("fault_lose_principal", json!({"amount": "1"})),
+        ("fault_malformed_reply", json!({"kind": "foreign_account"})),
     ] {
         p.call(&alice, method, args, NearToken::ZERO)
             .assert_failure_contains("Can only be called by the owner");
@@ -339,4 +342,134 @@ fn only_the_owner_sets_switches() {
         NearToken::ZERO,
     )
     .assert_failure_contains("Method fault_injected_failure is private");
+}
+
+#[test]
+fn a_principal_loss_lowers_the_stake_at_the_chain_small_or_large() {
+    let mut p = faulty_pool();
+    let alice = p.alice.clone();
+    let mut lost = 0;
+    for amount in [3, near(1).as_yoctonear(), p.total_staked() / 10 * 3] {
+        let total = p.total_staked();
+        let staked = p.staked(&alice);
+        let out = p.owner_call(
+            "fault_lose_principal",
+            json!({"amount": amount.to_string()}),
+        );
+        out.assert_success();
+        let after = p.total_staked();
+        // A ping in this call may have added a reward first.
+        let reward = logged_reward(&out).unwrap_or(0);
+        assert_eq!(after, total + reward - amount);
+        assert_eq!(stake_actions(&out), vec![after]);
+        let lost_event = events(&out).pop().unwrap();
+        assert_eq!(
+            lost_event,
+            (
+                "principal_lost".to_string(),
+                json!({"amount": amount.to_string(), "total_staked_balance": after.to_string()})
+            )
+        );
+        if amount > 3 {
+            assert!(p.staked(&alice) < staked, "every share lost value");
+        }
+        lost += amount;
+    }
+    // The chain releases the excess; the pool stakes exactly its total.
+    p.net.advance_epochs(3);
+    p.call(&alice, "ping", json!({}), NearToken::ZERO)
+        .assert_success();
+    assert_eq!(p.net.locked(&p.pool).as_yoctonear(), p.total_staked());
+    assert!(lost > near(14).as_yoctonear());
+}
+
+#[test]
+fn after_a_large_loss_a_full_exit_pays_less_and_the_loss_is_no_reward() {
+    let mut p = faulty_pool();
+    let alice = p.alice.clone();
+    let loss = p.total_staked() / 10 * 3;
+    p.owner_call("fault_lose_principal", json!({"amount": loss.to_string()}))
+        .assert_success();
+    p.net.advance_epochs(1);
+    let out = p.call(&alice, "ping", json!({}), NearToken::ZERO);
+    out.assert_success();
+    // Only the chain's 0.1% per epoch comes back as reward, not the loss.
+    let reward = logged_reward(&out).unwrap_or(0);
+    assert!(reward < near(1).as_yoctonear(), "{reward}");
+
+    p.call(&alice, "unstake_all", json!({}), NearToken::ZERO)
+        .assert_success();
+    p.net.advance_epochs(5);
+    let out = p.call(&alice, "withdraw_all", json!({}), NearToken::ZERO);
+    out.assert_success();
+    let paid: u128 = transfers(&out)
+        .into_iter()
+        .filter(|(to, _)| *to == alice)
+        .map(|(_, a)| a)
+        .sum();
+    // 10 NEAR staked, 30% lost, a few epochs of 0.1% rewards.
+    assert!(
+        paid > near(6).as_yoctonear()
+            && paid < near(7).as_yoctonear() + near(1).as_yoctonear() / 10,
+        "{paid}"
+    );
+    assert_eq!(p.total(&alice), 0);
+}
+
+#[test]
+fn malformed_replies_reach_rpc_and_callers() {
+    let mut p = faulty_pool();
+    let caller = deploy_caller(&mut p);
+    let alice = p.alice.clone();
+    let out = p.owner_call("fault_malformed_reply", json!({"kind": "foreign_account"}));
+    assert_eq!(
+        events(&out),
+        vec![(
+            "malformed_reply".to_string(),
+            json!({"kind": "foreign_account"})
+        )]
+    );
+    let account: Value = p.view("get_account", json!({ "account_id": alice }));
+    assert_eq!(account["account_id"], json!("pool.near"));
+    assert_eq!(
+        account["staked_balance"],
+        json!(p.staked(&alice).to_string())
+    );
+    let seen = call_through(
+        &mut p,
+        &caller,
+        "get_account",
+        json!({ "account_id": alice }),
+        NearToken::ZERO,
+        10,
+    )
+    .unwrap();
+    assert!(seen.contains("\"account_id\":\"pool.near\""), "{seen}");
+
+    p.owner_call(
+        "fault_malformed_reply",
+        json!({"kind": "non_number_balance"}),
+    )
+    .assert_success();
+    let staked: Value = p.view("get_account_staked_balance", json!({ "account_id": alice }));
+    assert_eq!(staked, json!("not-a-number"));
+    let seen = call_through(
+        &mut p,
+        &caller,
+        "get_account",
+        json!({ "account_id": alice }),
+        NearToken::ZERO,
+        10,
+    )
+    .unwrap();
+    assert!(
+        seen.contains("\"staked_balance\":\"not-a-number\""),
+        "{seen}"
+    );
+
+    p.owner_call("fault_malformed_reply", json!({"kind": "none"}))
+        .assert_success();
+    assert_eq!(p.staked(&alice), near(10).as_yoctonear());
+    let account: Value = p.view("get_account", json!({ "account_id": alice }));
+    assert_eq!(account["account_id"], json!("alice.near"));
 }

@@ -32,6 +32,7 @@ use super::outcome::{classify, Expect};
 use super::world::{fmt_near, Done, Fail, World};
 use crate::invariants::withdrawal_paid_exactly;
 use crate::keeper::{Keeper, EPOCH_OPS};
+use crate::owed::Act;
 use crate::rng::Rng;
 use crate::suite::{Staker, StakerKind, CALL_GAS, ONE_NEAR};
 
@@ -180,8 +181,31 @@ impl World {
         amount: u128,
         before: &(u128, u128),
         out: &ExecutionOutcome,
+        also: Option<&[Act]>,
     ) -> Done {
         let (unstaked_before, snear_before) = *before;
+        // Invariant 10, at the price before the step, unless an epoch
+        // operation ran in the same step (`also` is `None`): its callbacks
+        // may book a reward or repay the storage shares at a rounding, so
+        // the price the call's own callback met is not the step's first
+        // (`only_actors_moved` still holds the step).
+        if let Some(also) = also {
+            let act = match method {
+                "deposit" => Some(Act::Deposit(amount)),
+                "deposit_and_stake" => Some(Act::DepositAndStake(amount)),
+                "stake" => Some(Act::Stake(amount)),
+                "stake_all" => Some(Act::Stake(unstaked_before)),
+                "unstake" => Some(Act::Unstake(amount)),
+                "unstake_all" => Some(Act::UnstakeAll),
+                "withdraw" => Some(Act::Withdraw(amount)),
+                "withdraw_all" => Some(Act::WithdrawAll),
+                _ => None,
+            };
+            if let Some(act) = act {
+                let acts: Vec<Act> = std::iter::once(act).chain(also.iter().cloned()).collect();
+                self.check_owed_all(s, &acts)?;
+            }
+        }
         let unstaked = self.details(&s.id).unstaked_balance.0;
         if stakes(method) && s.kind == StakerKind::Liquid {
             let minted = self.d.sys.snear_balance(&s.id).saturating_sub(snear_before);
@@ -295,7 +319,7 @@ impl World {
         let res = classify(&out);
         self.expect(&format!("batch {order}"), &expect, &res)?;
         if res.is_ok() {
-            self.after_user_call(&s, method, amount, &before, &out)?;
+            self.after_user_call(&s, method, amount, &before, &out, None)?;
         }
         Ok(())
     }
@@ -352,7 +376,7 @@ impl World {
             let res = classify(&out);
             self.expect("unstake (to restake)", &expect, &res)?;
             if res.is_ok() {
-                self.after_user_call(&s, "unstake", amount, &before, &out)?;
+                self.after_user_call(&s, "unstake", amount, &before, &out, Some(&[]))?;
             }
         }
         let u = self.details(&s.id).unstaked_balance.0;
@@ -425,7 +449,7 @@ impl World {
             let res = classify(&out);
             self.expect(&format!("{method} (claim in flight)"), &expect, &res)?;
             if res.is_ok() {
-                self.after_user_call(&s, method, amount, &before, &out)?;
+                self.after_user_call(&s, method, amount, &before, &out, None)?;
             }
             return Ok(());
         }
@@ -449,7 +473,7 @@ impl World {
         let res = classify(&out);
         self.expect(&format!("{method} (restake, {seen})"), &expect, &res)?;
         if res.is_ok() {
-            self.after_user_call(&s, method, amount, &before, &out)?;
+            self.after_user_call(&s, method, amount, &before, &out, Some(&[]))?;
         }
         Ok(())
     }
@@ -613,7 +637,7 @@ impl World {
             if !res.is_ok() {
                 continue;
             }
-            self.after_user_call(&t, "deposit_and_stake", amount, &before, &out)?;
+            self.after_user_call(&t, "deposit_and_stake", amount, &before, &out, Some(&[]))?;
             let bal = self.d.sys.snear_balance(&t.id);
             let keep = r.chance(40);
             let send = if keep { r.percent_of(bal, 10, 90) } else { bal };
@@ -652,7 +676,7 @@ impl World {
             let res = classify(&out);
             self.expect("unstake (throwaway)", &expect, &res)?;
             if res.is_ok() {
-                self.after_user_call(&t, "unstake", value, &before, &out)?;
+                self.after_user_call(&t, "unstake", value, &before, &out, Some(&[]))?;
             }
         }
         Ok(())
@@ -774,7 +798,16 @@ impl World {
                     from.id
                 )));
             }
-            self.after_user_call(&from, "unstake", amount, &before, &unstake)?;
+            // The transfer ran after the burn (the probe waits for it).
+            let sent_too: Vec<Act> = if tres.is_ok() {
+                vec![Act::Transfer {
+                    to: to.id.clone(),
+                    amount: transfer,
+                }]
+            } else {
+                Vec::new()
+            };
+            self.after_user_call(&from, "unstake", amount, &before, &unstake, Some(&sent_too))?;
         }
         let expected_left =
             if ures.is_ok() { rest } else { bal } - if tres.is_ok() { transfer } else { 0 };

@@ -1,21 +1,26 @@
 //! The test pool's fault switches, switched on at random for one to three
-//! epochs: failed calls, failing views, balance deltas both ways, paused
+//! epochs: failed calls, failing or malformed views (another account's
+//! reply, a balance that is no number), balance deltas both ways, paused
 //! staking, burned gas.
 //!
 //! The one designed exception to invariant 3 — a loss on a validator the
 //! router is draining is booked, and beyond the seed it lowers the price —
-//! is not generated: a negative balance delta (the only loss a test pool
-//! can fake) is never set on a draining validator, nor on one a proposal
-//! in flight would drain, and no validator is drained or removed while a
-//! negative delta is in force there. The seed pays the first part of such
-//! a loss, so a fall of the seed's value beyond rounding dust fails the
-//! run (`check_seed`), before the price would.
+//! is generated only for real (`pool_life`'s drained losses: the pool's
+//! principal falls, the ledger records the loss the router books), never
+//! faked here: a negative balance delta (a loss the pool does not have) is
+//! never set on a draining validator, nor on one a proposal in flight
+//! would drain, and no validator is drained or removed while a negative
+//! delta is in force there. The seed pays the first part of a loss, so a
+//! fall of the seed's value beyond rounding dust and the real losses'
+//! payments the ledger records fails the run (`check_seed`), before the
+//! price would.
 
 use meta_common::shares::SharePool;
 use meta_pool::config::SYNC_LOSS_TOLERANCE;
 use meta_pool::validators::ValidatorState;
 
 use super::world::{Done, Fail, World};
+use crate::owed::mul_div_ceil;
 use crate::rng::Rng;
 use crate::suite::{System, ONE_NEAR};
 
@@ -156,10 +161,28 @@ impl World {
                 self.stats.fault("fail_next_calls");
             }
             Switch::Views => {
-                label = format!("{pool}'s balance views fail until epoch {until}");
-                self.step(label, |s| s.fault_fail_views(i, true))?;
+                // A third of the time the views answer instead, wrongly: a
+                // reply about another account or a balance that is no
+                // number, which the router must refuse like a failure.
+                let malformed = match r.below(6) {
+                    0 => Some("foreign_account"),
+                    1 => Some("non_number_balance"),
+                    _ => None,
+                };
+                if let Some(kind) = malformed {
+                    label = format!("{pool}'s views answer {kind} until epoch {until}");
+                    self.step(label, |s| s.fault_malformed_reply(i, kind))?;
+                    self.stats.fault(if kind == "foreign_account" {
+                        "malformed reply: foreign account"
+                    } else {
+                        "malformed reply: not a number"
+                    });
+                } else {
+                    label = format!("{pool}'s balance views fail until epoch {until}");
+                    self.step(label, |s| s.fault_fail_views(i, true))?;
+                    self.stats.fault("fail_views");
+                }
                 self.faults[i].views = Some(until);
-                self.stats.fault("fail_views");
             }
             Switch::DeltaUp | Switch::DeltaDown => {
                 // Up: far above any reward the router would book (it books
@@ -241,21 +264,50 @@ impl World {
     }
 
     /// The run never fakes a loss on a draining validator; the seed pays
-    /// only rounding dust (at most `SYNC_LOSS_TOLERANCE` a sync, a few
-    /// yoctoNEAR a rollback). A larger drop of the seed's value in one step
-    /// means a loss was booked on a draining validator: the guard above
-    /// failed, or the router booked a loss it should have refused.
-    pub fn check_seed(&mut self, before: u128) -> Done {
-        let now = self.d.checker.last().map_or(before, |s| {
-            let b = &s.summary.books;
-            SharePool::new(b.total_staked, b.total_shares)
-                .amount_from_shares_down(b.seed_shares - b.storage_shares)
-                .unwrap_or(0)
-        });
-        let dust = 10 * SYNC_LOSS_TOLERANCE;
-        if now + dust < before {
+    /// rounding dust (at most `SYNC_LOSS_TOLERANCE` a sync, a few
+    /// yoctoNEAR a rollback) and, in a step whose sync booked a real loss
+    /// on a draining validator (`pool_life`'s drained loss, ledger
+    /// `booked_losses` from `losses_from`), exactly the seed shares its
+    /// `seed_paid` burnt, at the price before that loss. A larger drop of
+    /// the seed's value means a loss was booked that the run did not make
+    /// real: a faked one on a draining validator (the guard above failed),
+    /// or one the router should have refused. The storage shares the seed
+    /// holds for the router's own funds are not the seed's to pay with.
+    pub fn check_seed(&mut self, before: u128, losses_from: usize) -> Done {
+        let Some(b) = self.d.checker.last().map(|s| s.summary.books.clone()) else {
+            return Ok(());
+        };
+        let Some(own) = b.seed_shares.checked_sub(b.storage_shares) else {
             return Err(Fail::Expectation(format!(
-                "the seed's value fell from {before} to {now}: a loss was booked"
+                "the seed holds {} shares, fewer than the {} storage shares it owes the \
+                 router's own funds: a loss burnt them",
+                b.seed_shares, b.storage_shares
+            )));
+        };
+        let now = SharePool::new(b.total_staked, b.total_shares)
+            .amount_from_shares_down(own)
+            .unwrap_or(0);
+        let losses = &self.d.sys.ledger.booked_losses;
+        let mut paid = 0u128;
+        for l in &losses[losses_from.min(losses.len())..] {
+            if l.loss <= SYNC_LOSS_TOLERANCE {
+                continue;
+            }
+            let price_staked = l.total_staked.checked_add(l.loss);
+            let price_shares = l.total_shares.checked_add(l.seed_shares_burnt);
+            let value = price_staked
+                .zip(price_shares)
+                .and_then(|(t, s)| mul_div_ceil(l.seed_shares_burnt, t, s))
+                .and_then(|v| paid.checked_add(v));
+            paid = value.ok_or_else(|| {
+                Fail::Expectation(format!("a booked loss's figures overflow: {l:?}"))
+            })?;
+        }
+        let dust = 10 * SYNC_LOSS_TOLERANCE;
+        if now.saturating_add(dust).saturating_add(paid) < before {
+            return Err(Fail::Expectation(format!(
+                "the seed's value fell from {before} to {now}, more than the {paid} it paid of \
+                 real losses: a loss was booked"
             )));
         }
         Ok(())

@@ -22,7 +22,12 @@
 //! router's mints, burns or pushes for one operation (`snear_fault`);
 //! governance applies router actions, valid and not, by the owner or through DAO proposals that pass, fail,
 //! are refused at execution or expire (`gov`); an upgrade of the router or
-//! sNEAR lands between an epoch call and its callback (`upgrade`). Every call's outcome is
+//! sNEAR lands between an epoch call and its callback (`upgrade`); a
+//! validator earns a rate of its own, the chain's seat threshold kicks
+//! pools out of the validator set and lets them back, a pool's code is
+//! replaced by a foreign contract for an epoch or two (`validators`); pool
+//! owners change their fee and pause for many epochs, other delegators
+//! come and go, pools lose principal for real (`pool_life`). Every call's outcome is
 //! predicted before it is sent (`outcome::Expect`): success, or the exact
 //! refusal; a failure without an error code is never acceptable. The
 //! unstake wait is checked where the keeper ran cleanly (`promise`), and
@@ -38,12 +43,14 @@ mod faults;
 mod gov;
 pub mod ops;
 pub mod outcome;
+mod pool_life;
 pub mod profile;
 mod promise;
 mod snear_fault;
 pub mod stats;
 mod upgrade;
 mod users;
+mod validators;
 mod winddown;
 mod world;
 
@@ -229,6 +236,7 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, Box<RunFailure>> {
     w.stats.steps = w.d.steps;
     w.stats.transactions = w.d.sys.ledger.transactions;
     w.stats.stake_moves_checked = w.d.checker.observed.stake_moves_checked as u64;
+    w.stats.fees_checked = w.d.sys.ledger.fees_checked;
     Ok(RunReport {
         seed: spec.seed,
         profile: described,
@@ -346,6 +354,13 @@ impl World {
             OpKind::ThrowawayBurst => self.op_throwaway_burst(r),
             OpKind::TransferMidBurn => self.op_transfer_mid_burn(r),
             OpKind::UpgradeMidFlight => self.op_upgrade_mid_flight(r),
+            OpKind::ValidatorRate => self.op_validator_rate(r),
+            OpKind::SeatThreshold => self.op_seat_threshold(r),
+            OpKind::PoolRedeploy => self.op_pool_redeploy(r),
+            OpKind::PoolFee => self.op_pool_fee(r),
+            OpKind::Delegator => self.op_delegator(r),
+            OpKind::PoolLoss => self.op_pool_loss(r),
+            OpKind::LongPause => self.op_long_pause(r),
         }
     }
 }

@@ -69,10 +69,23 @@ pub enum OpKind {
     // An upgrade of the router or sNEAR landing between an epoch
     // operation's call and its callback (issue 14).
     UpgradeMidFlight,
+    // Validators like a real network's (issue 17): a rate of one
+    // validator's own; the seat threshold kicking pools out and letting
+    // them back; a pool's code replaced by a foreign contract for a while.
+    ValidatorRate,
+    SeatThreshold,
+    PoolRedeploy,
+    // Pools that live like real ones (issue 17, `pool_life`): the owner
+    // changes the fee, other delegators come and go, a real loss of
+    // principal, a pause of many epochs.
+    PoolFee,
+    Delegator,
+    PoolLoss,
+    LongPause,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 39] = [
+    pub const ALL: [OpKind; 46] = [
         OpKind::Deposit,
         OpKind::DepositAndStake,
         OpKind::Stake,
@@ -112,6 +125,13 @@ impl OpKind {
         OpKind::ThrowawayBurst,
         OpKind::TransferMidBurn,
         OpKind::UpgradeMidFlight,
+        OpKind::ValidatorRate,
+        OpKind::SeatThreshold,
+        OpKind::PoolRedeploy,
+        OpKind::PoolFee,
+        OpKind::Delegator,
+        OpKind::PoolLoss,
+        OpKind::LongPause,
     ];
 
     /// Operations by a user (not the keeper, governance, the chain or a
@@ -215,6 +235,13 @@ impl Mix {
             (ThrowawayBurst, 1),
             (TransferMidBurn, 2),
             (UpgradeMidFlight, 1),
+            (ValidatorRate, 2),
+            (SeatThreshold, 1),
+            (PoolRedeploy, 1),
+            (PoolFee, 1),
+            (Delegator, 3),
+            (PoolLoss, 1),
+            (LongPause, 1),
         ];
         let boost = |w: &mut Vec<(OpKind, u32)>, kinds: &[OpKind], factor: u32| {
             for (k, x) in w.iter_mut() {
@@ -234,6 +261,8 @@ impl Mix {
                     Interleave,
                     SnearFault,
                     TransferMidBurn,
+                    PoolLoss,
+                    LongPause,
                 ],
                 3,
             ),

@@ -15,6 +15,7 @@ use localnet::AccountId;
 use super::outcome::Expect;
 use super::world::{fmt_near, Done, World};
 use crate::invariants::{due_claims_are_withdrawable, withdrawal_paid_exactly};
+use crate::owed::quote_kept;
 
 #[derive(Clone, Debug, Default)]
 pub struct PromiseTracker {
@@ -24,13 +25,17 @@ pub struct PromiseTracker {
     clean: BTreeSet<u64>,
     /// Epochs something disturbed.
     dirty: BTreeSet<u64>,
+    /// Account → its failed mints (`Ledger::mint_rollbacks`) when it was
+    /// last quoted.
+    rollbacks: BTreeMap<AccountId, u64>,
 }
 
 impl PromiseTracker {
     /// An unstake in `epoch` quoted `quote` (a later unstake restarts the
     /// whole balance's wait, as in the core pool).
-    pub fn unstaked(&mut self, id: &AccountId, epoch: u64, quote: u64) {
+    pub fn unstaked(&mut self, id: &AccountId, epoch: u64, quote: u64, rollbacks: u64) {
         self.pending.insert(id.clone(), (epoch, quote));
+        self.rollbacks.insert(id.clone(), rollbacks);
     }
 
     pub fn dirty(&mut self, epoch: u64) {
@@ -56,6 +61,25 @@ impl World {
     /// real `withdraw`, paid exactly (`withdrawal_paid_exactly`).
     pub fn check_promises(&mut self) -> Done {
         let now = self.epoch();
+        // A validator drained after a real loss holds claims the router
+        // serves late (refused syncs, then an unstake of everything there
+        // and the pool's own wait): the epochs until its removal are
+        // disturbed.
+        if !self.loss_drains.is_empty() {
+            let listed: BTreeSet<AccountId> = self
+                .d
+                .sys
+                .router_validators()
+                .into_iter()
+                .map(|v| v.account_id)
+                .collect();
+            self.promise.dirty(now);
+            let before = self.loss_drains.len();
+            self.loss_drains.retain(|v| listed.contains(v));
+            for _ in self.loss_drains.len()..before {
+                self.stats.fault("real loss drained, validator removed");
+            }
+        }
         let pending: Vec<(AccountId, (u64, u64))> = self
             .promise
             .pending
@@ -69,8 +93,30 @@ impl World {
                 self.promise.pending.remove(&id);
                 continue;
             }
-            // A failed mint's rollback may restart the wait.
-            let q = q.max(a.unstaked_available_epoch);
+            // A quote never moves later: only the account's own unstake
+            // restarts its wait (`unstaked` records the new quote), and,
+            // today, the rollback of its own failed liquid stake
+            // (`restore_claim` restarts the wait when the stake drew on
+            // claims not in the buffer; counted, see the issue 17 note).
+            let rolled = self
+                .d
+                .sys
+                .ledger
+                .mint_rollbacks
+                .get(&id)
+                .copied()
+                .unwrap_or(0);
+            let seen = self.promise.rollbacks.get(&id).copied().unwrap_or(0);
+            let q = if rolled > seen && a.unstaked_available_epoch > q {
+                self.stats.quotes_moved_by_rollback += 1;
+                self.promise.rollbacks.insert(id.clone(), rolled);
+                a.unstaked_available_epoch
+            } else {
+                if let Err(detail) = quote_kept(&id, q, a.unstaked_available_epoch) {
+                    return Err(self.violation(8, "quote_kept", detail));
+                }
+                q
+            };
             if q > now {
                 self.promise.pending.insert(id, (e, q));
                 continue;

@@ -40,6 +40,21 @@ pub struct Stats {
     /// User steps whose effect on the router's own funds was checked
     /// (invariant 9).
     pub own_funds_checked: u64,
+    /// Successful user calls held to invariant 10 (each account moved
+    /// exactly as the price says, no other account at all), and those not
+    /// checked because something was in flight around them.
+    pub owed_checked: u64,
+    pub owed_skipped: u64,
+    /// Withdrawals whose payout was checked on the account's own balance,
+    /// to the yoctoNEAR, gas included.
+    pub payouts_exact: u64,
+    /// Syncs whose protocol fee and fee shares were checked exact.
+    pub fees_checked: u64,
+    /// Keeper rounds that moved no account's holding (invariant 10).
+    pub keeper_rounds_held: u64,
+    /// Quotes a failed mint's rollback moved later (the one exception to
+    /// "a quote never moves later").
+    pub quotes_moved_by_rollback: u64,
 }
 
 impl Stats {
@@ -88,6 +103,12 @@ impl Stats {
         }
         self.due_withdrawals += o.due_withdrawals;
         self.own_funds_checked += o.own_funds_checked;
+        self.owed_checked += o.owed_checked;
+        self.owed_skipped += o.owed_skipped;
+        self.payouts_exact += o.payouts_exact;
+        self.fees_checked += o.fees_checked;
+        self.keeper_rounds_held += o.keeper_rounds_held;
+        self.quotes_moved_by_rollback += o.quotes_moved_by_rollback;
         self.skipped += o.skipped;
         self.steps += o.steps;
         self.transactions += o.transactions;
@@ -141,6 +162,19 @@ impl fmt::Display for Stats {
             "attacks tried: {total}; {} claims withdrawn at their quoted epoch, {} user steps \
              checked against the router's own funds",
             self.due_withdrawals, self.own_funds_checked
+        )?;
+        writeln!(
+            f,
+            "per account (invariant 10): {} user calls moved exactly what the price says and \
+             nothing of anyone else ({} not checked, in flight), {} payouts exact to the yocto, \
+             {} syncs' protocol fee exact, {} keeper rounds moved no holding; {} quotes moved \
+             later by a failed mint's rollback",
+            self.owed_checked,
+            self.owed_skipped,
+            self.payouts_exact,
+            self.fees_checked,
+            self.keeper_rounds_held,
+            self.quotes_moved_by_rollback
         )?;
         let mut by_kind: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
         for (what, n) in &self.attacks {

@@ -5,14 +5,16 @@
 //! give in their order. Amounts are drawn around the interesting edges:
 //! the exact balance, just above it, below the minimums, zero.
 
-use localnet::{ActionSummary, Gas, NearToken};
+use localnet::{ActionSummary, ExecutionOutcome, Gas, NearToken};
 use meta_pool::config::{MIN_FIRST_DEPOSIT, MIN_LIQUID_STAKE, UNSTAKE_WAIT_EPOCHS};
 use meta_pool::gas::{GAS_LIQUID_STAKE, GAS_LIQUID_UNSTAKE, GAS_LIQUID_UNSTAKE_ALL};
 use serde_json::{json, Value};
 
 use super::outcome::{classify, Expect, Res};
 use super::world::{fmt_near, Done, Fail, World};
+use crate::invariants::withdrawal_paid_exactly;
 use crate::keeper::GAS_BEFORE_CHECK;
+use crate::owed::{withdrawal_reached_the_account, Act};
 use crate::rng::Rng;
 use crate::suite::{Staker, StakerKind, CALL_GAS, ONE_NEAR};
 
@@ -119,7 +121,9 @@ impl World {
                 s.id
             )));
         }
-        self.promise.unstaked(&s.id, now, quote);
+        let rollbacks = self.d.sys.ledger.mint_rollbacks.get(&s.id).copied();
+        self.promise
+            .unstaked(&s.id, now, quote, rollbacks.unwrap_or(0));
         Ok(())
     }
 
@@ -158,6 +162,7 @@ impl World {
                     amount - fee
                 )));
             }
+            self.check_owed(&s, Act::Deposit(amount))?;
         }
         self.after_lockup_change(&s);
         Ok(())
@@ -240,6 +245,9 @@ impl World {
         };
         self.expect("deposit_and_stake", &expect, &res)?;
         self.check_minted(&s, &res)?;
+        if res.is_ok() {
+            self.check_owed(&s, Act::DepositAndStake(amount))?;
+        }
         self.after_lockup_change(&s);
         Ok(())
     }
@@ -276,6 +284,9 @@ impl World {
         let res = self.classify_for(&s, &out);
         self.expect("stake", &expect, &res)?;
         self.check_minted(&s, &res)?;
+        if res.is_ok() {
+            self.check_owed(&s, Act::Stake(amount))?;
+        }
         self.after_lockup_change(&s);
         Ok(())
     }
@@ -307,6 +318,9 @@ impl World {
         let res = classify(&out);
         self.expect("stake_all", &expect, &res)?;
         self.check_minted(&s, &res)?;
+        if res.is_ok() {
+            self.check_owed(&s, Act::Stake(u))?;
+        }
         self.after_lockup_change(&s);
         Ok(())
     }
@@ -368,6 +382,7 @@ impl World {
         let res = self.classify_for(s, &out);
         self.expect("unstake (lockup)", &expect, &res)?;
         if res.is_ok() {
+            self.check_owed(s, Act::Unstake(amount))?;
             let after = self.d.sys.core_views(&s.id);
             let credited = after.unstaked - before;
             if credited < amount {
@@ -422,6 +437,9 @@ impl World {
         let out = self.step(label, |sys| sys.call_router(&id, "unstake", args, 0, gas))?;
         let res = classify(&out);
         self.expect("unstake (liquid)", &expect, &res)?;
+        if res.is_ok() && burns {
+            self.check_owed(s, Act::Unstake(amount))?;
+        }
         if res.is_ok() {
             let credited = res.amount();
             // At least the amount (the price never falls), less the record
@@ -462,6 +480,7 @@ impl World {
             let res = self.classify_for(&s, &out);
             self.expect("unstake_all (lockup)", &expect, &res)?;
             if res.is_ok() {
+                self.check_owed(&s, Act::UnstakeAll)?;
                 let staked = self.d.sys.core_views(&s.id).staked;
                 if staked != 0 {
                     return Err(Fail::Expectation(format!(
@@ -487,6 +506,9 @@ impl World {
         })?;
         let res = classify(&out);
         self.expect("unstake_all (liquid)", &expect, &res)?;
+        if res.is_ok() {
+            self.check_owed(&s, Act::UnstakeAll)?;
+        }
         if res.is_ok() {
             let left = self.d.sys.snear_balance(&s.id);
             if dust {
@@ -568,22 +590,36 @@ impl World {
         let res = self.classify_for(&s, &out);
         self.expect("withdraw", &expect, &res)?;
         if res.is_ok() {
-            self.check_paid(&s, before, amount)?;
+            self.check_owed(&s, Act::Withdraw(amount))?;
+            self.check_paid(&s, &out, before, amount)?;
         }
         self.after_lockup_change(&s);
         Ok(())
     }
 
-    /// A withdrawal reached the account: its balance grew by the amount,
-    /// less at most the gas the account paid.
-    fn check_paid(&self, s: &Staker, before: u128, amount: u128) -> Done {
-        let after = self.d.sys.near_balance(s);
-        if after + ONE_NEAR / 10 < before + amount {
-            return Err(Fail::Expectation(format!(
-                "{}: withdrew {amount} but its balance went from {before} to {after}",
-                s.id
-            )));
+    /// A withdrawal reached the account, exactly: the router sent it one
+    /// transfer of the amount, and a plain account's balance moved by the
+    /// amount less exactly the gas its transaction burnt (a lockup
+    /// contract's also earns its share of the gas its calls burn, so it is
+    /// held to the transfer).
+    pub(super) fn check_paid(
+        &mut self,
+        s: &Staker,
+        out: &ExecutionOutcome,
+        before: u128,
+        amount: u128,
+    ) -> Done {
+        let router = self.d.sys.router.clone();
+        if let Err(detail) = withdrawal_paid_exactly(out, &router, &s.id, amount) {
+            return Err(self.violation(8, "withdrawal_paid_exactly", detail));
         }
+        if s.kind == StakerKind::LockupContract {
+            return Ok(());
+        }
+        let after = self.d.sys.near_balance(s);
+        withdrawal_reached_the_account(out, &s.id, before, after, amount)
+            .map_err(|detail| self.violation(10, "withdrawal_reached_the_account", detail))?;
+        self.stats.payouts_exact += 1;
         Ok(())
     }
 
@@ -603,7 +639,8 @@ impl World {
         let res = self.classify_for(&s, &out);
         self.expect("withdraw_all", &expect, &res)?;
         if res.is_ok() {
-            self.check_paid(&s, before, u)?;
+            self.check_owed(&s, Act::WithdrawAll)?;
+            self.check_paid(&s, &out, before, u)?;
         }
         self.after_lockup_change(&s);
         Ok(())
@@ -663,7 +700,13 @@ impl World {
             self.name(&to)
         );
         let out = self.step(label, |sys| sys.snear_transfer(&from, &to, amount))?;
-        self.expect("ft_transfer", &expect, &classify(&out))
+        let res = classify(&out);
+        self.expect("ft_transfer", &expect, &res)?;
+        if res.is_ok() {
+            let to = to.id.clone();
+            self.check_owed(&from, Act::Transfer { to, amount })?;
+        }
+        Ok(())
     }
 
     pub(super) fn op_claim_meta(&mut self, r: &mut Rng) -> Done {

@@ -3,7 +3,7 @@
 //! in force, the whitelist, proposals, unstake promises), statistics, and
 //! the helpers every operation uses: checked steps and expectations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use localnet::{AccountId, ExecutionOutcome, NearToken};
 use meta_common::shares::SharePool;
@@ -19,8 +19,9 @@ use super::promise::PromiseTracker;
 use super::stats::Stats;
 use crate::invariants::{own_funds_not_spent_by_users, Violation, Violations};
 use crate::keeper::KeeperError;
+use crate::owed::{account_moved_as_promised, keeper_moved_no_holding, Act};
 use crate::rng::Rng;
-use crate::suite::{Driver, Staker, StakerKind, StepError, System, ONE_NEAR};
+use crate::suite::{Driver, Snapshot, Staker, StakerKind, StepError, System, ONE_NEAR};
 
 /// Own funds under which the router may refuse new records and
 /// registrations (`E_STORAGE_RESERVE_LOW`): its threshold (0.01 NEAR)
@@ -108,6 +109,9 @@ pub struct World {
     pub new_stakers: usize,
     /// Throwaway accounts created so far by `ThrowawayBurst`.
     pub throwaways: usize,
+    /// Delegators of the pools other than the router, created by
+    /// `Delegator` (`pool_life`).
+    pub delegators: Vec<AccountId>,
     /// The running operation is a user's (`OpKind::is_user_call`): each of
     /// its steps is held to invariant 9 (the keeper's rounds inside it are
     /// not).
@@ -119,6 +123,23 @@ pub struct World {
     /// Invariant 9 is checked (`INVARIANT_9=0` turns it off, to look past
     /// its failures at what else a seed finds).
     pub check_own_funds: bool,
+    /// The snapshot before the last step a user's operation ran, for
+    /// invariant 10 (`owed`): what the call did to each account.
+    pub before_step: Option<Snapshot>,
+    /// Validators the owner drains after a large real loss there
+    /// (`pool_life`), until the router has removed them: their loss is
+    /// booked, their claims late (`check_promises` marks those epochs
+    /// disturbed). The wind-down's exits wait for them like for any
+    /// backlog.
+    pub loss_drains: BTreeSet<AccountId>,
+    /// Drained losses may go beyond what the seed holds and lower the price
+    /// (`DRAIN_BEYOND_SEED=1`). Off by default: the loss is drawn against
+    /// the price when it happens, but booked only once the validator is
+    /// drained, and accounts that exit meanwhile at the old price leave
+    /// it to fewer shares, which can take the price below 1 (seed 17 with
+    /// it on), where lockups' exact exits fail
+    /// (`router_pool_loss::a_drained_loss_below_price_one_breaks_exact_lockup_exits`).
+    pub drain_beyond_seed: bool,
 }
 
 impl World {
@@ -153,9 +174,13 @@ impl World {
             label: "deploy".into(),
             new_stakers: 0,
             throwaways: 0,
+            delegators: Vec::new(),
             user_op: false,
             epoch_op_in_step: false,
             check_own_funds: std::env::var("INVARIANT_9").map_or(true, |v| v.trim() != "0"),
+            before_step: None,
+            loss_drains: BTreeSet::new(),
+            drain_beyond_seed: std::env::var("DRAIN_BEYOND_SEED").is_ok_and(|v| v.trim() == "1"),
         };
         w.check_only("deploy")?;
         let p = w.profile.clone();
@@ -194,16 +219,18 @@ impl World {
         };
         self.label = label.clone();
         let seed_before = self.seed_value();
+        let losses_before = self.d.sys.ledger.booked_losses.len();
         let epoch_ops = std::mem::take(&mut self.epoch_op_in_step);
-        let prev = if self.user_op && self.check_own_funds {
+        self.before_step = if self.user_op {
             self.d.checker.last().cloned()
         } else {
             None
         };
+        let prev = self.before_step.clone().filter(|_| self.check_own_funds);
         let r = self.d.try_step(&label, f);
         self.note(format!("#{} {label}", self.d.steps));
         let out = r?;
-        self.check_seed(seed_before)?;
+        self.check_seed(seed_before, losses_before)?;
         if let (Some(prev), Some(now)) = (prev, self.d.checker.last()) {
             self.stats.own_funds_checked += 1;
             if let Err(detail) = own_funds_not_spent_by_users(&prev, now, epoch_ops) {
@@ -213,7 +240,48 @@ impl World {
         Ok(out)
     }
 
-    /// A broken invariant found by the run itself (8 and 9), reported like
+    /// Invariant 10 after `s`'s call `act` succeeded in the last step: its
+    /// holding moved exactly as the price says and no other account's
+    /// moved. Checked when the system was at rest before and after the
+    /// step (a callback held across steps lands in a later one).
+    pub fn check_owed(&mut self, s: &Staker, act: Act) -> Done {
+        self.check_owed_all(s, &[act])
+    }
+
+    /// `check_owed` for several calls of `s` in one step, in order.
+    pub fn check_owed_all(&mut self, s: &Staker, acts: &[Act]) -> Done {
+        let Some(prev) = self.before_step.take() else {
+            return Ok(());
+        };
+        let Some(now) = self.d.checker.last() else {
+            return Ok(());
+        };
+        if !prev.at_rest || !now.at_rest {
+            self.stats.owed_skipped += 1;
+            return Ok(());
+        }
+        self.stats.owed_checked += 1;
+        account_moved_as_promised(&prev, now, &s.id, s.is_lockup(), acts)
+            .map_err(|detail| self.violation(10, "account_moved_as_promised", detail))
+    }
+
+    /// Invariant 10 across a keeper round (`before` its step): no holding
+    /// moved but the treasury's. Checked when nothing was in flight before
+    /// it and nothing is after.
+    pub fn check_keeper_moved_no_holding(&mut self, before: Option<Snapshot>) -> Done {
+        let (Some(prev), Some(now)) = (before, self.d.checker.last()) else {
+            return Ok(());
+        };
+        if !prev.at_rest || !now.at_rest {
+            return Ok(());
+        }
+        self.stats.keeper_rounds_held += 1;
+        let treasury = self.d.sys.treasury.clone();
+        keeper_moved_no_holding(&prev, now, &treasury)
+            .map_err(|detail| self.violation(10, "keeper_moved_no_holding", detail))
+    }
+
+    /// A broken invariant found by the run itself (8, 9 and 10), reported like
     /// the checker's.
     pub fn violation(&self, invariant: u8, name: &'static str, detail: String) -> Fail {
         Fail::Invariants(Violations {
@@ -229,11 +297,13 @@ impl World {
     }
 
     /// The seed's value in the last snapshot checked.
-    fn seed_value(&self) -> u128 {
+    pub(super) fn seed_value(&self) -> u128 {
         self.d.checker.last().map_or(0, |s| {
             let b = &s.summary.books;
+            // Storage shares beyond the seed's (a loss that burnt them)
+            // leave the seed nothing; `check_seed` reports that.
             SharePool::new(b.total_staked, b.total_shares)
-                .amount_from_shares_down(b.seed_shares - b.storage_shares)
+                .amount_from_shares_down(b.seed_shares.saturating_sub(b.storage_shares))
                 .unwrap_or(0)
         })
     }

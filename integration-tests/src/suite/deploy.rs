@@ -140,6 +140,8 @@ impl System {
             stakers: Vec::new(),
             ledger,
         };
+        let config: meta_pool::views::RouterConfig = sys.router_view("get_config", json!({}));
+        sys.ledger.protocol_fee_bps = config.params.protocol_fee_bps;
         for i in 0..listed {
             sys.add_validator(i, DEFAULT_WEIGHT_BPS);
         }

@@ -12,12 +12,13 @@
 //! d.next_epoch(); // advance, keeper round, invariants
 //! ```
 
-use crate::invariants::{Checker, Violations};
+use crate::invariants::{withdrawal_paid_exactly, Checker, Violations};
 use crate::keeper::{GasStats, Keeper, KeeperError, KeeperReport};
+use crate::owed::withdrawal_reached_the_account;
 
-use localnet::NearToken;
+use localnet::{ExecutionOutcome, NearToken};
 
-use super::{Snapshot, Staker, System, SystemConfig, ONE_NEAR};
+use super::{Snapshot, Staker, StakerKind, System, SystemConfig, ONE_NEAR};
 
 /// Why a step failed: the keeper stopped or an invariant broke.
 #[derive(Debug)]
@@ -147,6 +148,38 @@ impl Driver {
     /// `try_keeper_round`, panicking on failure.
     pub fn keeper_round(&mut self) -> KeeperReport {
         self.try_keeper_round().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `who` withdraws `amount` (`None`: its whole unstaked balance, by
+    /// `withdraw_all`) in a checked step, and is paid exactly: one
+    /// transfer of the amount from the router (invariant 8) and, for an
+    /// account without a contract, its balance up by the amount less
+    /// exactly the gas its transaction burnt (invariant 10). Panics
+    /// otherwise; returns the outcome.
+    pub fn withdraw_exactly(
+        &mut self,
+        who: &Staker,
+        amount: Option<u128>,
+        label: &str,
+    ) -> ExecutionOutcome {
+        let unstaked = self.sys.account_details(&who.id).unstaked_balance.0;
+        let owed = amount.unwrap_or(unstaked);
+        assert!(owed > 0, "{} has nothing to withdraw", who.id);
+        let before = self.sys.near_balance(who);
+        let out = self.step(label, |s| match amount {
+            Some(a) => s.withdraw(who, a),
+            None => s.withdraw_all(who),
+        });
+        withdrawal_paid_exactly(&out, &self.sys.router, &who.id, owed)
+            .unwrap_or_else(|e| panic!("{e}"));
+        if who.kind != StakerKind::LockupContract {
+            let after = self.sys.near_balance(who);
+            withdrawal_reached_the_account(&out, &who.id, before, after, owed)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let left = self.sys.account_details(&who.id).unstaked_balance.0;
+        assert_eq!(left, unstaked - owed, "{} withdrew {owed}", who.id);
+        out
     }
 
     /// Advances to the next epoch (checked), then runs a keeper round.

@@ -7,8 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use localnet::{AccountId, ActionSummary, ExecutionOutcome, ReceiptStatus, RewardRate};
-use meta_pool::config::{Params, EPOCH_BLOCKS, NETWORK_STAKE_LAG_EPOCHS};
+use meta_pool::config::{Params, EPOCH_BLOCKS, NETWORK_STAKE_LAG_EPOCHS, SYNC_LOSS_TOLERANCE};
 use serde_json::Value;
+
+use crate::owed::{fee_is_its_share, SyncBooked};
+
+use super::rates::ValidatorRates;
 
 /// The cap inputs at one moment: what the router's stake and the network
 /// looked like just before an epoch operation.
@@ -45,8 +49,43 @@ pub struct StakeMove {
     pub recent_added: u128,
 }
 
+/// A validator's loss the router booked at a sync (`rewards_synced` with a
+/// `loss`), with the seed's payment of it (`seed_paid`). A loss above
+/// `SYNC_LOSS_TOLERANCE` is booked only on a draining validator (reason
+/// `drained_validator_loss`); beyond what the seed holds it lowers the
+/// price, which invariant 3 allows by exactly what the event's figures
+/// explain (`invariants::loss_bound`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookedLoss {
+    pub validator: AccountId,
+    pub epoch: u64,
+    /// NEAR the validator's record fell by.
+    pub loss: u128,
+    /// Seed shares the router burnt to pay it.
+    pub seed_shares_burnt: u128,
+    /// The router's totals right after the booking.
+    pub total_staked: u128,
+    pub total_shares: u128,
+}
+
 #[derive(Clone, Debug)]
 pub struct Ledger {
+    /// The router's protocol fee in force, from its deployment and its
+    /// `parameter_changed` events.
+    pub protocol_fee_bps: u16,
+    /// Syncs whose reward, fee and fee shares were checked
+    /// (`owed::fee_is_its_share`).
+    pub fees_checked: u64,
+    /// Accounts that acted, in order of the transactions recorded: each
+    /// transaction's signer, every account whose receipt called the router
+    /// or sNEAR (a lockup contract), and every receiver of an sNEAR
+    /// transfer. Invariant 10 (`owed::only_actors_moved`) allows a step to
+    /// move only their holdings.
+    pub actors: Vec<AccountId>,
+    /// Per account, the liquid stakes whose mint failed and were rolled
+    /// back (`mint_failed` events): the one case in which the router moves
+    /// an account's quoted epoch later without an unstake of its own.
+    pub mint_rollbacks: BTreeMap<AccountId, u64>,
     pub stake_moves: Vec<StakeMove>,
     /// Disagreements between what pools did and what the router's events
     /// say it did (a stake the pool took but the router booked as failed, or
@@ -65,8 +104,12 @@ pub struct Ledger {
     /// `(from_block, meta_per_epoch)`, in order: the router emits
     /// `meta_per_epoch` over `EPOCH_BLOCKS` blocks, continuously.
     pub emission: Vec<(u64, u128)>,
-    /// The highest validator reward rate the chain has paid.
+    /// The highest chain-wide reward rate the chain has paid (the bound of
+    /// validators that never had a rate of their own).
     pub max_reward_rate: RewardRate,
+    /// Rates of validators given one of their own, and the highest each
+    /// was paid (`max_reward_rate_of`).
+    pub validator_rates: ValidatorRates,
     /// Every transaction recorded.
     pub transactions: u64,
     /// Syncs the router refused: `(validator, epoch, reason)`.
@@ -84,11 +127,25 @@ pub struct Ledger {
     /// the router rightly books. The surplus is the pool's, booked as
     /// reward by a later sync; that sync clears the entry.
     pub under_reported: BTreeMap<AccountId, u128>,
+    /// Per validator, how far the pool's balance for the router may sit
+    /// below the router's record because the pool lost principal for real
+    /// (`fault_lose_principal`): the router's part of the loss, measured at
+    /// the pool. The router books a loss up to `SYNC_LOSS_TOLERANCE` (the
+    /// seed pays it) and refuses a larger one, so the gap lasts until a
+    /// sync books a reading; that sync clears the entry.
+    pub known_loss: BTreeMap<AccountId, u128>,
+    /// Every loss the router booked at a sync, in order (the checker reads
+    /// the ones new in each step).
+    pub booked_losses: Vec<BookedLoss>,
 }
 
 impl Ledger {
     pub fn new(init_block: u64, meta_per_epoch: u128, rate: RewardRate) -> Self {
         Self {
+            protocol_fee_bps: 0,
+            fees_checked: 0,
+            actors: Vec::new(),
+            mint_rollbacks: BTreeMap::new(),
             stake_moves: Vec::new(),
             mismatches: Vec::new(),
             meta_minted: 0,
@@ -97,10 +154,13 @@ impl Ledger {
             router_top_ups: 0,
             emission: vec![(init_block, meta_per_epoch)],
             max_reward_rate: rate,
+            validator_rates: ValidatorRates::new(rate),
             transactions: 0,
             refused_syncs: Vec::new(),
             fresh_syncs: BTreeMap::new(),
             under_reported: BTreeMap::new(),
+            known_loss: BTreeMap::new(),
+            booked_losses: Vec::new(),
         }
     }
 
@@ -128,6 +188,19 @@ impl Ledger {
         if rate.numerator * m.denominator > m.numerator * rate.denominator {
             self.max_reward_rate = rate;
         }
+        self.validator_rates.chain_rate_set(rate);
+    }
+
+    /// `v` earns `rate` of its own from the next boundary (`None`: the
+    /// chain-wide rate again).
+    pub fn note_validator_reward_rate(&mut self, v: &AccountId, rate: Option<RewardRate>) {
+        self.validator_rates.set(v, rate, self.max_reward_rate);
+    }
+
+    /// The highest rate validator `v` may have been paid: what bounds its
+    /// rewards not booked yet (invariant 1).
+    pub fn max_reward_rate_of(&self, v: &AccountId) -> RewardRate {
+        self.validator_rates.max_of(v, self.max_reward_rate)
     }
 
     /// Stake the router added to `v` in the epochs before `epoch` that the
@@ -151,11 +224,32 @@ impl Ledger {
         hidden: &BTreeMap<AccountId, u128>,
     ) {
         self.transactions += 1;
+        self.actors.push(out.transaction.signer_id.clone());
+        for r in out.receipts.iter().filter(|r| !r.is_refund) {
+            for a in &r.actions {
+                let ActionSummary::FunctionCall { method, args, .. } = a else {
+                    continue;
+                };
+                if &r.receiver_id == router {
+                    self.actors.push(r.predecessor_id.clone());
+                }
+                if method == "ft_transfer" || method == "ft_transfer_call" {
+                    let to = serde_json::from_slice::<Value>(args)
+                        .ok()
+                        .and_then(|v| v["receiver_id"].as_str().and_then(|s| s.parse().ok()));
+                    self.actors.push(r.predecessor_id.clone());
+                    self.actors.extend(to);
+                }
+            }
+        }
         // Genesis is height 0 in epoch 1 (localnet's default).
         let epoch_of = |height: u64| height / epoch_length + 1;
         let epoch = epoch_of(out.transaction.block_height);
         let mut router_said: Vec<(AccountId, u128)> = Vec::new();
         let mut synced: Vec<AccountId> = Vec::new();
+        // The router emits a loss's `seed_paid` just before its
+        // `rewards_synced`, in the same receipt.
+        let mut seed_paid: Option<(u128, u128, String)> = None;
         for e in out.events() {
             if &e.emitter == governance && e.event == "ft_mint" {
                 for m in data_items(&e.data) {
@@ -174,6 +268,61 @@ impl Ledger {
                             router_said.push((id, amount(&d["amount"])))
                         }
                         ("epoch_success", "sync", Some(id)) => synced.push(id),
+                        ("mint_failed", _, _) => {
+                            if let Some(a) = d["account_id"].as_str().and_then(|s| s.parse().ok()) {
+                                *self.mint_rollbacks.entry(a).or_default() += 1;
+                            }
+                        }
+                        ("seed_paid", _, _) => {
+                            seed_paid = Some((
+                                amount(&d["amount"]),
+                                amount(&d["seed_shares_burnt"]),
+                                d["reason"].as_str().unwrap_or_default().to_string(),
+                            ))
+                        }
+                        ("rewards_synced", _, Some(id)) => {
+                            let loss = amount(&d["loss"]);
+                            let paid = seed_paid.take();
+                            if loss > 0 {
+                                let want = if loss > SYNC_LOSS_TOLERANCE {
+                                    "drained_validator_loss"
+                                } else {
+                                    "validator_rounding"
+                                };
+                                match paid {
+                                    Some((a, burnt, reason)) if a == loss && reason == want => {
+                                        self.booked_losses.push(BookedLoss {
+                                            validator: id.clone(),
+                                            epoch,
+                                            loss,
+                                            seed_shares_burnt: burnt,
+                                            total_staked: amount(&d["total_staked"]),
+                                            total_shares: amount(&d["total_shares"]),
+                                        })
+                                    }
+                                    other => self.mismatches.push(format!(
+                                        "sync of {id} booked a loss of {loss} but the seed's \
+                                         payment before it was {other:?} (expected reason {want})"
+                                    )),
+                                }
+                            }
+                            self.fees_checked += 1;
+                            let booked = SyncBooked {
+                                reward: amount(&d["reward"]),
+                                fee: amount(&d["fee"]),
+                                fee_shares: amount(&d["fee_shares"]),
+                                total_staked: amount(&d["total_staked"]),
+                                total_shares: amount(&d["total_shares"]),
+                            };
+                            if let Err(e) = fee_is_its_share(&booked, self.protocol_fee_bps) {
+                                self.mismatches.push(format!("sync of {id}: {e}"));
+                            }
+                        }
+                        ("parameter_changed", _, _) => {
+                            if let Some(bps) = d["parameter"]["ProtocolFeeBps"].as_u64() {
+                                self.protocol_fee_bps = bps as u16;
+                            }
+                        }
                         ("epoch_failed", "sync", Some(id)) => self.refused_syncs.push((
                             id,
                             epoch,
@@ -189,6 +338,8 @@ impl Ledger {
                 Some(h) => self.under_reported.insert(v.clone(), *h),
                 None => self.under_reported.remove(&v),
             };
+            // A booked reading is the pool's balance: no loss left unbooked.
+            self.known_loss.remove(&v);
             let pinged = out.receipts.iter().any(|r| {
                 r.receiver_id == v
                     && &r.predecessor_id == router

@@ -27,6 +27,7 @@ mod deploy;
 mod driver;
 mod ledger;
 mod pools;
+mod rates;
 mod readout;
 mod router;
 mod stepwise;
@@ -36,7 +37,7 @@ pub use accounts::{lockup_account_id, Staker, StakerKind};
 pub use config::{SystemConfig, ONE_META, ONE_NEAR};
 pub use deploy::DEFAULT_WEIGHT_BPS;
 pub use driver::{Driver, StepError};
-pub use ledger::{CapReading, Ledger, StakeMove};
+pub use ledger::{BookedLoss, CapReading, Ledger, StakeMove};
 pub use pools::Pool;
 pub use readout::{CoreViews, MetaHolder, PoolReading, Snapshot, SnearHolder};
 pub use stepwise::EpochChange;
@@ -168,6 +169,29 @@ impl System {
     pub fn set_reward_rate(&mut self, rate: localnet::RewardRate) {
         self.net.set_validator_reward_rate(rate);
         self.ledger.note_reward_rate(rate);
+    }
+
+    /// Gives validator `v` a reward rate of its own from the next epoch
+    /// boundary on (`None`: the chain-wide rate again); the ledger keeps
+    /// the highest rate each validator was paid.
+    pub fn set_validator_reward_rate_of(
+        &mut self,
+        v: &AccountId,
+        rate: Option<localnet::RewardRate>,
+    ) {
+        match rate {
+            Some(r) => self.net.set_validator_reward_rate_of(v, r),
+            None => self.net.clear_validator_reward_rate_of(v),
+        }
+        self.ledger.note_validator_reward_rate(v, rate);
+    }
+
+    /// The chain's seat threshold from the next epoch boundary on: pools
+    /// whose stake is below it leave the validator set two epochs later
+    /// (`env::validator_stake` reads 0 for them, they earn nothing) until a
+    /// proposal at or above it.
+    pub fn set_seat_threshold(&mut self, threshold: NearToken) {
+        self.net.set_seat_threshold(threshold);
     }
 
     /// Whether the chain has nothing left to run (no call in flight).

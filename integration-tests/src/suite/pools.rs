@@ -27,6 +27,9 @@ pub struct Pool {
 }
 
 const FAULT_GAS: Gas = Gas::from_tgas(30);
+/// A delegator's or the owner's call: the pool's bookkeeping, a stake
+/// action and its callback (20 Tgas), with room.
+const POOL_CALL_GAS: Gas = Gas::from_tgas(60);
 
 impl System {
     /// Index of the pool with this id.
@@ -83,6 +86,53 @@ impl System {
             "fault_burn_gas",
             json!({"method_name": method, "tgas": tgas}),
         );
+    }
+
+    /// The pool's delegators lose `amount` of principal for real: its total
+    /// staked balance falls by it (every share is worth less) and the NEAR
+    /// stays on the pool's account owed to no one.
+    pub fn fault_lose_principal(&mut self, pool: usize, amount: u128) -> ExecutionOutcome {
+        self.fault(
+            pool,
+            "fault_lose_principal",
+            json!({"amount": amount.to_string()}),
+        )
+    }
+
+    /// The pool's account views answer malformed replies of `kind`
+    /// (`foreign_account`, `non_number_balance`; `none` clears).
+    pub fn fault_malformed_reply(&mut self, pool: usize, kind: &str) {
+        self.fault(pool, "fault_malformed_reply", json!({"kind": kind}));
+    }
+
+    /// `who` calls a staking-pool method on the pool (a delegator's call, or
+    /// an owner's method when `who` is the pool's owner); not checked.
+    pub fn pool_call(
+        &mut self,
+        who: &AccountId,
+        pool: usize,
+        method: &str,
+        args: Value,
+        deposit: u128,
+    ) -> ExecutionOutcome {
+        let id = self.pools[pool].id.clone();
+        self.call(who, &id, method, args, deposit, POOL_CALL_GAS)
+    }
+
+    /// `who`'s `(staked, unstaked, can_withdraw)` at the pool, as its
+    /// `get_account` view says (`None` if the view fails or is malformed).
+    pub fn pool_account(&self, pool: usize, who: &AccountId) -> Option<(u128, u128, bool)> {
+        let id = &self.pools[pool].id;
+        let v: Value = self
+            .net
+            .view(id, "get_account", json!({"account_id": who}))
+            .ok()?;
+        let balance = |k: &str| v[k].as_str().and_then(|s| s.parse::<u128>().ok());
+        Some((
+            balance("staked_balance")?,
+            balance("unstaked_balance")?,
+            v["can_withdraw"].as_bool()?,
+        ))
     }
 
     /// Clears every stored switch (not the pause).

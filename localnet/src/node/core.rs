@@ -77,6 +77,7 @@ impl NodeCore {
             gas_price: genesis.min_gas_price,
             minimum_stake: NearToken::ZERO,
             reward_rate: RewardRate::ZERO,
+            seat_threshold: NearToken::ZERO,
             protocol_version,
         };
         let mut chain = Chain::new(config);

@@ -14,6 +14,9 @@ fn quoted_and_kept(keeper_first: bool) {
     }
     w.keeper();
     let mut due: Vec<(String, u64, u128)> = Vec::new();
+    // What each user must have been paid: every withdrawal is one transfer
+    // of exactly the balance withdrawn.
+    let mut owed: std::collections::BTreeMap<String, u128> = Default::default();
     for round in 0..14u64 {
         w.next_epoch(2);
         if keeper_first {
@@ -33,22 +36,29 @@ fn quoted_and_kept(keeper_first: bool) {
             w.keeper();
         }
         // Whoever is due now can withdraw everything owed.
-        for (u, quote, _) in &due {
+        for (u, quote, credited) in &due {
             if *quote == w.epoch {
                 assert!(
                     w.view().is_account_unstaked_balance_available(id(u)),
                     "{u} due at {quote} cannot withdraw"
                 );
+                // Each user's earlier claim was withdrawn before it
+                // unstaked again, so the balance is this unstake's credit.
                 let all = w.view().get_account_unstaked_balance(id(u)).0;
+                assert_eq!(all, *credited, "{u}: unstaked balance at the quote");
+                let paid_before = w.paid.get(&id(u)).copied().unwrap_or(0);
                 w.withdraw(u, all);
+                assert_eq!(w.paid[&id(u)] - paid_before, all, "{u}: paid");
+                *owed.entry(u.clone()).or_default() += all;
             }
         }
         w.check();
         assert!(!w.view().get_epoch_status().unstake_blocked);
     }
-    assert!(due.iter().all(|(u, _, _)| w.account(u).unstaked == 0));
+    assert!(!due.is_empty());
     for (u, _, _) in &due {
-        assert!(w.paid[&id(u)] > 0);
+        assert_eq!(w.account(u).unstaked, 0, "{u} left unstaked NEAR");
+        assert_eq!(w.paid[&id(u)], owed[u], "{u}: paid in all");
     }
 }
 
@@ -100,22 +110,28 @@ fn with_one_capped_validator_the_buffer_serves_claims() {
     let l = lockup_of("owner1.near");
     w.deposit_and_stake(&l, near(399));
     w.keeper();
+    let mut credited = 0;
     for _ in 0..3 {
         w.next_epoch(1);
         w.keeper();
+        let before = w.account(&l).unstaked;
         w.unstake(&l, near(50));
+        credited += w.account(&l).unstaked - before;
         let quote = w.account(&l).available_epoch;
         w.keeper();
         assert_eq!(
             w.c.books.to_unstake, 0,
             "netted against the 75% the cap leaves idle"
         );
-        assert!(quote <= w.epoch + UNSTAKE_WAIT_EPOCHS);
+        assert_eq!(quote, w.epoch + UNSTAKE_WAIT_EPOCHS);
     }
     while w.epoch < w.account(&l).available_epoch {
         w.next_epoch(1);
         w.keeper();
     }
+    assert_eq!(w.account(&l).unstaked, credited);
     w.withdraw_all(&l);
+    assert_eq!(w.paid[&id(&l)], credited, "one payout of every credit");
+    assert_eq!(w.account(&l).unstaked, 0);
     w.check();
 }

@@ -16,7 +16,7 @@ use crate::TestPool;
 
 /// Alice has 10 NEAR staked and 1 NEAR unstaked, Bob 2 NEAR staked and
 /// 3 NEAR unstaked (unlocked).
-fn busy_pool() -> Chain {
+pub(super) fn busy_pool() -> Chain {
     let mut chain = Chain::new();
     chain.deposit_and_stake(&alice(), 10 * NEAR);
     chain.deposit(&alice(), NEAR);
@@ -26,7 +26,7 @@ fn busy_pool() -> Chain {
 }
 
 /// The NEP-297 events among the last call's logs.
-fn events(chain: &Chain) -> Vec<Value> {
+pub(super) fn events(chain: &Chain) -> Vec<Value> {
     chain
         .logs
         .iter()
@@ -35,11 +35,11 @@ fn events(chain: &Chain) -> Vec<Value> {
         .collect()
 }
 
-fn event(name: &str, data: Value) -> Value {
+pub(super) fn event(name: &str, data: Value) -> Value {
     json!({"standard": "test_pool_faults", "version": "1.0.0", "event": name, "data": data})
 }
 
-fn faults(chain: &Chain) -> Value {
+pub(super) fn faults(chain: &Chain) -> Value {
     serde_json::to_value(chain.view(|p| p.get_faults())).unwrap()
 }
 
@@ -91,7 +91,7 @@ fn call_by_name(chain: &mut Chain, who: &AccountId, method_name: &str) {
 }
 
 /// The panic message of `f`, if it panicked.
-fn panic_message(f: impl FnOnce()) -> Option<String> {
+pub(super) fn panic_message(f: impl FnOnce()) -> Option<String> {
     let payload = catch_unwind(AssertUnwindSafe(f)).err()?;
     Some(
         payload
@@ -104,7 +104,7 @@ fn panic_message(f: impl FnOnce()) -> Option<String> {
 
 /// Whether a panic message carries `expected`: as is (`require!`) or quoted
 /// inside the mocked host's error (`env::panic_str`).
-fn carries(message: Option<String>, expected: &str) -> bool {
+pub(super) fn carries(message: Option<String>, expected: &str) -> bool {
     message.is_some_and(|m| m == expected || m.contains(&format!("\"{expected}\"")))
 }
 
@@ -519,6 +519,7 @@ fn reset_clears_every_stored_switch_but_not_the_pause() {
         p.fault_balance_delta(I128(-7));
         p.fault_burn_gas("unstake".into(), 4);
         p.fault_pause_staking(true);
+        p.fault_malformed_reply(MalformedReply::ForeignAccount);
     });
     assert_eq!(
         faults(&chain),
@@ -527,6 +528,7 @@ fn reset_clears_every_stored_switch_but_not_the_pause() {
             "fail_views": true,
             "balance_delta": "-7",
             "burn_gas": [{"method_name": "unstake", "tgas": 4}],
+            "malformed_reply": "foreign_account",
             "staking_paused": true,
         })
     );
@@ -539,6 +541,7 @@ fn reset_clears_every_stored_switch_but_not_the_pause() {
             "fail_views": false,
             "balance_delta": "0",
             "burn_gas": [],
+            "malformed_reply": "none",
             "staking_paused": true,
         })
     );
@@ -567,6 +570,14 @@ fn only_the_owner_sets_fault_switches() {
             Box::new(|p| p.fault_burn_gas("stake".into(), 1)),
         ),
         ("fault_reset", Box::new(|p| p.fault_reset())),
+        (
+            "fault_lose_principal",
+            Box::new(|p| p.fault_lose_principal(U128(1))),
+        ),
+        (
+            "fault_malformed_reply",
+            Box::new(|p| p.fault_malformed_reply(MalformedReply::NonNumberBalance)),
+        ),
     ];
     for (name, attempt) in attempts {
         let mut chain = busy_pool();
@@ -585,6 +596,7 @@ fn a_fresh_pool_has_no_fault() {
             "fail_views": false,
             "balance_delta": "0",
             "burn_gas": [],
+            "malformed_reply": "none",
             "staking_paused": false,
         })
     );

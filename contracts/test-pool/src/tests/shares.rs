@@ -4,6 +4,7 @@
 use meta_common::shares::SharePool;
 
 use super::harness::*;
+use super::rng::Rng;
 
 /// A pool whose share price is above 1 and not a round number: Alice staked
 /// 10 NEAR and an odd reward was distributed.
@@ -267,33 +268,6 @@ fn unstake_of_zero_is_rejected() {
 fn unstake_all_with_nothing_staked_is_rejected() {
     let mut chain = Chain::new();
     chain.call(&alice(), 0, |p| p.unstake_all());
-}
-
-/// xorshift64*: a fixed pseudo-random sequence, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u128) -> u128 {
-        if n == 0 {
-            0
-        } else {
-            u128::from(self.next()) % n
-        }
-    }
-    /// Amounts across magnitudes: a few yocto up to some NEAR.
-    fn amount(&mut self) -> u128 {
-        match self.next() % 4 {
-            0 => 1 + self.below(5),
-            1 => 1 + self.below(10u128.pow(12)),
-            _ => 1 + self.below(50 * NEAR),
-        }
-    }
 }
 
 #[test]

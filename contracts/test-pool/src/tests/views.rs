@@ -94,7 +94,7 @@ fn removing_an_account_moves_the_last_into_its_place() {
     let listed: BTreeSet<AccountId> = chain
         .view(|p| p.get_accounts(0, 10))
         .into_iter()
-        .map(|a| a.account_id)
+        .map(|a| a.account_id.clone())
         .collect();
     let expected: BTreeSet<AccountId> = ids.iter().filter(|id| **id != ids[1]).cloned().collect();
     assert_eq!(listed, expected);
