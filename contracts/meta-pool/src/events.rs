@@ -55,13 +55,17 @@ pub enum Event<'a> {
         shares: U128,
     },
     /// The mint failed: stake and shares removed, NEAR back in the unstaked
-    /// balance; `seed_dust` is what the seed paid for the rounding.
-    #[event_version("1.0.0")]
+    /// balance; `seed_dust` is what the seed paid for the rounding;
+    /// `wait_restarted` when other calls moved the claims while the mint was
+    /// in flight and part of the NEAR must be unstaked again (the account's
+    /// available epoch moved; `funding::restore_claim`).
+    #[event_version("1.1.0")]
     MintFailed {
         account_id: &'a AccountId,
         amount: U128,
         shares: U128,
         seed_dust: U128,
+        wait_restarted: bool,
     },
     /// A liquid account paid for storage it made the protocol hold: its
     /// router record (`amount` NEAR, out of a first deposit or an unstake's

@@ -31,6 +31,7 @@ pub mod config;
 pub mod epoch;
 pub mod errors;
 pub mod events;
+pub mod funding;
 pub mod gas;
 pub mod governance;
 pub mod liquid;

@@ -24,6 +24,7 @@ use crate::config::{ACCOUNT_RECORD_COST, MIN_LIQUID_STAKE};
 use crate::epoch::{landed, RawResult};
 use crate::errors::*;
 use crate::events::{log_stake, log_unstake, Event, ShareLine};
+use crate::funding::Draws;
 use crate::gas::{GAS_FOR_FT_BALANCE_OF, GAS_ON_BURN, GAS_ON_MINT, GAS_ON_UNSTAKE_ALL_BALANCE};
 use crate::{MetaPool, MetaPoolExt};
 
@@ -48,6 +49,7 @@ impl MetaPool {
         account_id: AccountId,
         amount: U128,
         shares: U128,
+        draws: Option<Draws>,
         #[callback_result(max_bytes = 256)]
         #[serializer(borsh)]
         result: Result<RawResult, PromiseError>,
@@ -96,7 +98,7 @@ impl MetaPool {
             return shares;
         }
         let (dust, burnt) = self.books.undo_stake(amount.0, shares.0);
-        self.restore_claim(&mut account, amount.0);
+        let wait_restarted = self.restore_claim(&mut account, amount.0, draws.as_ref());
         self.save_account_unchecked(&account_id, account);
         if dust > 0 {
             Event::SeedPaid {
@@ -111,6 +113,7 @@ impl MetaPool {
             amount,
             shares,
             seed_dust: U128(dust),
+            wait_restarted,
         }
         .emit();
         U128(0)
@@ -222,6 +225,7 @@ impl MetaPool {
         account_id: AccountId,
         amount: u128,
         shares: u128,
+        draws: Draws,
     ) -> Promise {
         require!(amount >= MIN_LIQUID_STAKE, ERR_LIQUID_STAKE_TOO_SMALL);
         self.require_own_funds(SNEAR_REGISTRATION_DEPOSIT.as_yoctonear());
@@ -246,7 +250,7 @@ impl MetaPool {
         .then(
             Self::ext(env::current_account_id())
                 .with_static_gas(GAS_ON_MINT)
-                .on_mint(account_id, U128(amount), U128(shares)),
+                .on_mint(account_id, U128(amount), U128(shares), Some(draws)),
         )
     }
 

@@ -174,14 +174,14 @@ impl MetaPool {
             .add_stake(amount)
             .unwrap_or_else(|e| env::panic_str(e));
         let available = account.available_epoch <= env::epoch_height();
-        self.fund_stake_from_claims(amount, available);
+        let draws = self.fund_stake_from_claims(amount, available);
         account.unstaked -= amount;
         if self.is_lockup(&account_id) {
             self.lockup_stake(&account_id, account, amount, shares);
             PromiseOrValue::Value(U128(0))
         } else {
             self.save_account(&account_id, account);
-            self.liquid_mint(account_id, amount, shares).into()
+            self.liquid_mint(account_id, amount, shares, draws).into()
         }
     }
 }

@@ -94,10 +94,11 @@ impl World {
                 continue;
             }
             // A quote never moves later: only the account's own unstake
-            // restarts its wait (`unstaked` records the new quote), and,
-            // today, the rollback of its own failed liquid stake
-            // (`restore_claim` restarts the wait when the stake drew on
-            // claims not in the buffer; counted, see the issue 17 note).
+            // restarts its wait (`unstaked` records the new quote), and the
+            // rollback of its own failed liquid stake when other calls moved
+            // the claims while the mint was in flight (`restore_claim`;
+            // counted). A rollback with nothing in between puts every draw
+            // back and keeps the quote, which this checks.
             let rolled = self
                 .d
                 .sys

@@ -52,7 +52,8 @@ pub struct Stats {
     pub fees_checked: u64,
     /// Keeper rounds that moved no account's holding (invariant 10).
     pub keeper_rounds_held: u64,
-    /// Quotes a failed mint's rollback moved later (the one exception to
+    /// Quotes a failed mint's rollback moved later because other calls
+    /// moved the claims while the mint was in flight (the one exception to
     /// "a quote never moves later").
     pub quotes_moved_by_rollback: u64,
 }
@@ -168,7 +169,7 @@ impl fmt::Display for Stats {
             "per account (invariant 10): {} user calls moved exactly what the price says and \
              nothing of anyone else ({} not checked, in flight), {} payouts exact to the yocto, \
              {} syncs' protocol fee exact, {} keeper rounds moved no holding; {} quotes moved \
-             later by a failed mint's rollback",
+             later by a failed mint's rollback after other calls moved the claims",
             self.owed_checked,
             self.owed_skipped,
             self.payouts_exact,

@@ -82,9 +82,11 @@ pub struct Ledger {
     /// transfer. Invariant 10 (`owed::only_actors_moved`) allows a step to
     /// move only their holdings.
     pub actors: Vec<AccountId>,
-    /// Per account, the liquid stakes whose mint failed and were rolled
-    /// back (`mint_failed` events): the one case in which the router moves
-    /// an account's quoted epoch later without an unstake of its own.
+    /// Per account, the liquid stakes whose mint failed and whose rollback
+    /// restarted the wait (`mint_failed` with `wait_restarted`: other calls
+    /// moved the claims while the mint was in flight): the one case in which
+    /// the router moves an account's quoted epoch later without an unstake
+    /// of its own. A rollback with nothing in between keeps the quote.
     pub mint_rollbacks: BTreeMap<AccountId, u64>,
     pub stake_moves: Vec<StakeMove>,
     /// Disagreements between what pools did and what the router's events
@@ -268,7 +270,7 @@ impl Ledger {
                             router_said.push((id, amount(&d["amount"])))
                         }
                         ("epoch_success", "sync", Some(id)) => synced.push(id),
-                        ("mint_failed", _, _) => {
+                        ("mint_failed", _, _) if d["wait_restarted"] == true => {
                             if let Some(a) = d["account_id"].as_str().and_then(|s| s.parse().ok()) {
                                 *self.mint_rollbacks.entry(a).or_default() += 1;
                             }

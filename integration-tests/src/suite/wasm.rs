@@ -3,14 +3,19 @@
 
 use std::path::PathBuf;
 
-/// The bytes of `res/<name>`.
+/// The bytes of `res/<name>`, or of `$META_RES_DIR/<name>` when that is
+/// set: a long randomized run can test a copy of one build while `res/` is
+/// rebuilt.
 ///
 /// # Panics
 /// When the file is missing: the wasm has not been built.
 pub fn wasm(name: &str) -> Vec<u8> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "res", name]
-        .iter()
-        .collect();
+    let path: PathBuf = match std::env::var_os("META_RES_DIR") {
+        Some(dir) => PathBuf::from(dir).join(name),
+        None => [env!("CARGO_MANIFEST_DIR"), "..", "res", name]
+            .iter()
+            .collect(),
+    };
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
             "{}: {e}; build the contracts first (`make build` or scripts/build-wasm.sh)",

@@ -186,6 +186,8 @@ fn a_mint_failing_after_the_buffer_was_staked_restores_a_claim() {
         w.epoch + UNSTAKE_WAIT_EPOCHS,
         "part must be unstaked"
     );
+    let failed = w.events("mint_failed");
+    assert_eq!(failed[0]["wait_restarted"], json!(true));
     assert!(w.c.books.to_unstake > 0);
     w.check();
     // Within the quoted wait the keeper brings it back.
@@ -195,6 +197,57 @@ fn a_mint_failing_after_the_buffer_was_staked_restores_a_claim() {
     }
     w.withdraw_all(ALICE);
     assert_eq!(w.paid[&id(ALICE)], near(40));
+    w.check();
+}
+
+/// Found by issue 17's ledger (seed 306): a failed mint put NEAR the stake
+/// had drawn from claims not yet requested into the buffer's place, found
+/// the buffer empty, and restarted the account's wait (quoted 21, then 24).
+#[test]
+fn a_failed_restake_of_a_waiting_claim_keeps_its_quote() {
+    let mut w = World::with_validators(4);
+    w.deposit_and_stake(ALICE, near(100));
+    w.keeper();
+    w.next_epoch(0);
+    w.keeper();
+    w.unstake(ALICE, near(10));
+    let quote = w.account(ALICE).available_epoch;
+    // A new epoch before the keeper sends the claims: they wait in
+    // `to_unstake`, and a restart now would quote one epoch later.
+    w.next_epoch(0);
+    assert!(w.c.books.to_unstake >= near(5) && w.c.books.buffered == 0);
+    let before = w.c.books.clone();
+    let unstaked = w.account(ALICE).unstaked;
+    w.fault(SNEAR, "mint", Fault::Fail, false);
+    assert_eq!(w.stake(ALICE, near(5)), 0, "nothing minted");
+    let failed = w.events("mint_failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["wait_restarted"], json!(false));
+    let a = w.account(ALICE);
+    assert_eq!(
+        (a.unstaked, a.available_epoch),
+        (unstaked, quote),
+        "quote kept"
+    );
+    let b = &w.c.books;
+    assert_eq!(
+        (b.to_unstake, b.reserve, b.buffered, b.users_unstaked),
+        (
+            before.to_unstake,
+            before.reserve,
+            before.buffered,
+            before.users_unstaked
+        ),
+        "every draw back where it came from"
+    );
+    w.check();
+    while w.epoch < quote {
+        w.keeper();
+        w.next_epoch(0);
+    }
+    w.keeper();
+    w.withdraw_all(ALICE);
+    assert_eq!(w.paid[&id(ALICE)], unstaked, "withdrawn whole at the quote");
     w.check();
 }
 

@@ -428,6 +428,7 @@ impl World {
                 acc("account_id"),
                 u("amount"),
                 u("shares"),
+                serde_json::from_value(a["draws"].clone()).unwrap(),
                 result
             ))),
             "on_burn" => bytes(json!(c.on_burn(acc("account_id"), u("shares"), result))),
