@@ -21,6 +21,8 @@
 //!
 //! | 10 | `owed::only_actors_moved`, `owed::account_moved_as_promised`, `owed::withdrawal_reached_the_account`, `owed::quote_kept`, `owed::fee_is_its_share` | per account: in every step, only the accounts that acted in it (and the treasury) see their holdings move; with the harness's own arithmetic: a user's call moves exactly what the price says for that account (shares minted rounded down, burnt rounded up, credit rounded down, a transfer's amount between exactly those two) and nothing of anyone else; a payout reaches the account to the yoctoNEAR, gas included; a quote never moves later; a sync's protocol fee is its configured share and buys shares rounded down |
 //!
+//! | 11 | `wallet_views_are_right` | at rest, for every known account, the router's `get_account_staked_balance` is the value (harness arithmetic, rounded down) of the shares the router holds for it plus its sNEAR balance, unless its last sNEAR change sent the router no notice |
+//!
 //! 8, 9 and 10 need to know what a step was (a keeper round, a user's
 //! call), so the randomized runs check them per step (`random::promise`,
 //! `random::World::step`, `random::World::check_owed`), not
@@ -105,6 +107,8 @@ type Check = Result<(), String>;
 pub struct OwnFunds {
     pub f: u128,
     pub top_ups: u128,
+    /// `Ledger::mirror_refunds` then.
+    pub mirror_refunds: u128,
 }
 
 /// Largest figures seen, for reports.
@@ -195,6 +199,11 @@ impl Checker {
             lockups_are_exact(&now, &self.exited),
         );
         push(6, "meta_is_backed", meta_is_backed(&now, &sys.ledger));
+        push(
+            11,
+            "wallet_views_are_right",
+            wallet_views_are_right(&now, &sys.ledger.mirror_stale),
+        );
         let actors = &sys.ledger.actors[self.actors_seen.min(sys.ledger.actors.len())..];
         if let Some(prev) = self.prev.as_ref().filter(|p| p.at_rest && now.at_rest) {
             let mut moved_by: BTreeSet<AccountId> = actors.iter().cloned().collect();
@@ -220,6 +229,7 @@ impl Checker {
         self.own = Some(OwnFunds {
             f: own_funds_held(&now),
             top_ups: sys.ledger.router_top_ups,
+            mirror_refunds: sys.ledger.mirror_refunds,
         });
         let (epoch, block) = (now.epoch, now.block);
         self.prev = Some(now.clone());
@@ -364,7 +374,7 @@ pub fn near_is_conserved(
             0
         };
         let least = (base + (ledger.router_top_ups - own.top_ups))
-            .checked_sub(paid)
+            .checked_sub(paid + (ledger.mirror_refunds - own.mirror_refunds))
             .map(|l| l.saturating_sub(dust));
         let most = least.map(|l| l + (new_regs + new_records + 1) * ACCOUNT_RECORD_COST);
         if least.is_none_or(|l| f < l) || most.is_some_and(|m| f > m) {
@@ -404,7 +414,8 @@ pub fn near_is_conserved(
         let fresh = ledger.fresh_syncs.get(&p.id).copied();
         let epochs = fresh.map_or(now.epoch, |e| now.epoch.saturating_sub(e));
         let growth = growth_bound(record, ledger.max_reward_rate_of(&p.id), epochs)
-            + ledger.under_reported.get(&p.id).copied().unwrap_or(0);
+            + ledger.under_reported.get(&p.id).copied().unwrap_or(0)
+            + ledger.donations.get(&p.id).map_or(0, |d| d.1);
         // A real principal loss at the pool the router has not booked (it
         // refuses one above its tolerance) leaves the record above the
         // pool by at most the router's part of the loss.
@@ -726,6 +737,37 @@ pub fn lockups_are_exact(now: &Snapshot, exited: &BTreeSet<AccountId>) -> Check 
     Ok(())
 }
 
+/// Invariant 11. What a wallet shows (issue 16): at rest, for every account
+/// the harness knows, the router's `get_account_staked_balance` equals the
+/// value at the router's price (the harness's own arithmetic, rounded down)
+/// of the shares it holds for the account plus the account's sNEAR balance
+/// on sNEAR. Accounts whose last sNEAR change made no notice to the router
+/// (`Ledger::mirror_stale`) are excused: their view lags until their next
+/// change.
+pub fn wallet_views_are_right(now: &Snapshot, stale: &BTreeSet<AccountId>) -> Check {
+    if !now.at_rest {
+        return Ok(());
+    }
+    let price = Price::of(now);
+    for (id, h) in &now.snear_holders {
+        if stale.contains(id) {
+            continue;
+        }
+        let held = now.account(id).map_or(0, |a| a.shares.0);
+        let want = held
+            .checked_add(h.balance)
+            .and_then(|s| value_down(price, s));
+        if want != Some(h.staked_view) {
+            return Err(format!(
+                "{id}: get_account_staked_balance {} but {held} router-held shares and {} \
+                 sNEAR are worth {want:?}",
+                h.staked_view, h.balance
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Invariant 6. META minted (the governance supply) = Σ claims the ledger
 /// saw minted ≤ Σ emitted; minted plus every holder's unclaimed accrual
 /// (sNEAR holders and lockups) ≤ Σ emitted; each holder's newest checkpoint
@@ -928,8 +970,15 @@ pub const VALIDATOR_STORAGE_SLACK: u128 = 64 * 10_000_000_000_000_000_000;
 /// operation a user sent (`epoch_ops`) may also grow the validators'
 /// storage (`VALIDATOR_STORAGE_SLACK`). Keeper and governance steps are
 /// not user calls (the router pays its own storage for validators and
-/// proposals).
-pub fn own_funds_not_spent_by_users(prev: &Snapshot, now: &Snapshot, epoch_ops: bool) -> Check {
+/// proposals). `returned`: record deposits the router sent back to sNEAR
+/// holders leaving in this step (`mirror`); they came in with the holders'
+/// registrations and may go out.
+pub fn own_funds_not_spent_by_users(
+    prev: &Snapshot,
+    now: &Snapshot,
+    epoch_ops: bool,
+    returned: u128,
+) -> Check {
     let created: Vec<&AccountId> = now
         .accounts
         .iter()
@@ -953,7 +1002,9 @@ pub fn own_funds_not_spent_by_users(prev: &Snapshot, now: &Snapshot, epoch_ops: 
         let b = &s.summary.books;
         own_funds_and_storage(s).saturating_add(b.value_of(b.storage_shares))
     };
-    let (held_before, held_after) = (held(prev), held(now));
+    // Record deposits the router returned to sNEAR holders that paid them
+    // (`mirror`) were the holders' money all along.
+    let (held_before, held_after) = (held(prev), held(now).saturating_add(returned));
     if held_after < held_before {
         return Err(format!(
             "a user's call spent {} of the router's own NEAR (balance - reserve - buffered went \
@@ -961,7 +1012,7 @@ pub fn own_funds_not_spent_by_users(prev: &Snapshot, now: &Snapshot, epoch_ops: 
             held_before - held_after
         ));
     }
-    if after.saturating_add(allowed) < before {
+    if after.saturating_add(allowed).saturating_add(returned) < before {
         return Err(format!(
             "a user's call lowered the router's own funds from {before} to {after} (by {}); \
              it created {} account records ({created:?}){}, which allow {allowed}",

@@ -272,10 +272,13 @@ fn paused_staking_keeps_the_stake_booked() {
     assert_eq!(validators.len(), 4);
     for (i, v) in validators.iter().enumerate() {
         assert_eq!(v.staked.0, staked_before[i] + 100 * ONE_NEAR, "v{i}");
-        assert_eq!(
-            d.sys.pool_balance_of_router(i).unwrap().0,
-            v.staked.0,
-            "v{i}'s pool books the router's stake"
+        // The core pool rounds each stake in its favour: at most a
+        // yoctoNEAR below the record per stake placed there (two here).
+        let at_pool = d.sys.pool_balance_of_router(i).unwrap().0;
+        assert!(
+            at_pool <= v.staked.0 && v.staked.0 - at_pool <= 2,
+            "v{i}'s pool books the router's stake: {at_pool} vs {}",
+            v.staked.0
         );
     }
     assert_eq!(books.buffered, 0);

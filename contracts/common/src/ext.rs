@@ -87,15 +87,18 @@ pub trait SNearRouterApi {
     fn update_pool_state(&mut self, state: PoolState);
 }
 
-/// Gas for `mint` and `burn`: accrual settlement, a balance write, an event
-/// and possibly a refund transfer.
-pub const GAS_FOR_SNEAR_MINT_BURN: Gas = Gas::from_tgas(10);
+/// Gas for `mint` and `burn`: accrual settlement, a balance write, an event,
+/// possibly a refund transfer, and the notice of the new balance to the
+/// router (`mirror`, which attaches `GAS_FOR_MIRROR_UPDATE`).
+pub const GAS_FOR_SNEAR_MINT_BURN: Gas = Gas::from_tgas(15);
 /// Gas for `update_pool_state`: one state write.
 pub const GAS_FOR_SNEAR_POOL_STATE: Gas = Gas::from_tgas(5);
 /// What the router attaches to `mint`: sNEAR's NEP-145 minimum, the storage of
 /// one holder (154 bytes at 10^19 yoctoNEAR a byte: a 64-character account id
-/// key plus balance and governance-token accrual, measured by sNEAR's tests).
-pub const SNEAR_REGISTRATION_DEPOSIT: NearToken = NearToken::from_micronear(1_540);
+/// key plus balance and governance-token accrual, measured by sNEAR's tests)
+/// and of the router's copy of its balance
+/// ([`crate::mirror::MIRROR_RECORD_BYTES`], 129 bytes).
+pub const SNEAR_REGISTRATION_DEPOSIT: NearToken = NearToken::from_micronear(1_540 + 1_290);
 
 /// What the router and sNEAR may call on the governance contract: minting
 /// claimed META. Any other predecessor is rejected.

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod ext;
+pub mod mirror;
 pub mod pool_state;
 pub mod shares;
 pub mod upgrade;

@@ -118,6 +118,30 @@ pub const GUARDIAN_TERM_EPOCHS: RuleBounds<u64> = RuleBounds {
     default: 360,
 };
 
+/// The most proposals open for voting at once: Active ones, and those
+/// awaiting the whitelist's answer. One more is refused
+/// (`E_TOO_MANY_OPEN_PROPOSALS`, nothing changes) until a vote ends; a
+/// proposal whose voting period is over no longer counts, whatever its
+/// state.
+///
+/// Why a cap: a vote weighs the voter's balance at its proposal's
+/// snapshot, so while a proposal is open every holder keeps the checkpoint
+/// that answers for its snapshot, besides its newest two (`ledger`). Only
+/// a bound on those snapshots bounds a holder's history, and so lets the
+/// registration minimum pre-pay it once and for all: a wallet that
+/// registered at the minimum (and cannot top up) then sends and receives
+/// any number of transfers.
+///
+/// Why 14: the minimum pre-pays `storage::CHECKPOINT_ALLOWANCE` (16)
+/// checkpoints, and 16 less the newest two leaves 14 snapshots. That is
+/// several times what this DAO needs, whose powers are a handful of typed
+/// router actions, the guardian and upgrades, each voted on for 3 to 56
+/// epochs (6 by default). The price of the cap: holders of the proposal
+/// threshold can fill it with proposals of their own and make others wait
+/// for a slot until those votes end (each costs them the proposal's
+/// storage, and META at its snapshot).
+pub const MAX_OPEN_PROPOSALS: usize = 14;
+
 /// The rules of the DAO. Fixed at `new`; each proposal keeps a copy of the
 /// rules it was created under.
 #[near(serializers = [json, borsh])]

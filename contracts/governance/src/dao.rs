@@ -3,6 +3,13 @@
 //!
 //! A proposal's action is stored at creation and never changes; the vote,
 //! the time-lock and the execution all refer to that stored action.
+//!
+//! At most `MAX_OPEN_PROPOSALS` proposals are open for voting at once. Each
+//! pins its snapshot block (`SnapshotPin`) from `propose` until its vote
+//! ends: META histories keep the checkpoint that answers for it (`ledger`),
+//! so every vote weighs exactly the balance at the snapshot. Once the
+//! voting period is over nothing reads that snapshot any more (queueing,
+//! executing and cancelling read the stored tally), so it pins nothing.
 
 use meta_common::actions::RouterAction;
 use meta_common::ext::{ext_router, ext_whitelist, GAS_FOR_ROUTER_ACTION, GAS_FOR_WHITELIST_CHECK};
@@ -30,12 +37,40 @@ impl Governance {
             .unwrap_or_else(|| env::panic_str(ERR_UNKNOWN_PROPOSAL))
     }
 
-    fn create_proposal(&mut self, mut proposal: Proposal) -> u64 {
+    /// The snapshot blocks pinned now, which every history write keeps
+    /// (`ledger`).
+    pub(crate) fn pinned_snapshots(&self) -> Vec<u64> {
+        let epoch = env::epoch_height();
+        self.snapshot_pins
+            .iter()
+            .filter(|p| p.holds(epoch))
+            .map(|p| p.snapshot_block)
+            .collect()
+    }
+
+    /// The slot of a pin of `snapshot_block` awaiting the whitelist.
+    fn pending_pin(&self, snapshot_block: u64) -> Option<usize> {
+        let epoch = env::epoch_height();
+        self.snapshot_pins
+            .iter()
+            .position(|p| p.holds(epoch) && p.pending && p.snapshot_block == snapshot_block)
+    }
+
+    /// Creates the proposal whose snapshot `pin` (a pending pin) holds; the
+    /// pin then lasts until its vote ends.
+    fn create_proposal(&mut self, mut proposal: Proposal, pin: usize) -> u64 {
         let id = self.proposal_count;
-        self.proposal_count += 1;
+        self.proposal_count = id.checked_add(1).unwrap_or_else(|| env::abort());
         let epoch = env::epoch_height();
         proposal.start_epoch = epoch;
-        proposal.voting_ends_epoch = epoch + proposal.rules.voting_period_epochs;
+        proposal.voting_ends_epoch = epoch
+            .checked_add(proposal.rules.voting_period_epochs)
+            .unwrap_or_else(|| env::abort());
+        if let Some(p) = self.snapshot_pins.get_mut(pin) {
+            p.until_epoch = proposal.voting_ends_epoch;
+            p.proposal_id = id;
+            p.pending = false;
+        }
         if let Some((_, hash)) = proposal.kind.upgrade() {
             self.reference_code(id, hash);
         }
@@ -98,7 +133,11 @@ impl Governance {
     /// Creates a proposal. Caller: anyone whose META balance at the end of
     /// the previous block (the snapshot) reaches the proposal threshold
     /// (`E_BELOW_THRESHOLD`), while the supply at the snapshot reaches the
-    /// quorum floor (`E_QUORUM_UNREACHABLE`: below it no vote could pass).
+    /// quorum floor (`E_QUORUM_UNREACHABLE`: below it no vote could pass),
+    /// and while fewer than `MAX_OPEN_PROPOSALS` (14) proposals are open
+    /// for voting (`E_TOO_MANY_OPEN_PROPOSALS`; nothing changes). The
+    /// proposal's snapshot is pinned (every META history keeps its
+    /// checkpoint) until its vote ends, or until the whitelist refuses it.
     ///
     /// `proposal` is `{"description": "...", "kind": <ProposalKind>}`;
     /// unknown fields, unknown kinds and actions outside their hard bounds
@@ -150,6 +189,14 @@ impl Governance {
                 ERR_CODE_TOO_LARGE
             );
         }
+        // Each open proposal pins a checkpoint in every history (`ledger`):
+        // a free slot, or no proposal.
+        let epoch = env::epoch_height();
+        let pin = self
+            .snapshot_pins
+            .iter()
+            .position(|p| !p.holds(epoch))
+            .unwrap_or_else(|| env::panic_str(ERR_TOO_MANY_OPEN_PROPOSALS));
         let proposer = env::predecessor_account_id();
         let snapshot_block = env::block_height()
             .checked_sub(1)
@@ -191,8 +238,19 @@ impl Governance {
         let paid_from_deposit = attached - payment.deposit_left;
         let paid_from_storage = payment.from_storage;
         payment.refund_rest();
+        // From now on every history keeps the snapshot's checkpoint, also
+        // while the whitelist is asked; until the vote ends if the proposal
+        // is created.
+        self.snapshot_pins[pin] = SnapshotPin {
+            snapshot_block,
+            until_epoch: epoch
+                .checked_add(self.config.voting_period_epochs)
+                .unwrap_or_else(|| env::abort()),
+            proposal_id: 0,
+            pending: true,
+        };
         match whitelist_check {
-            None => PromiseOrValue::Value(Some(self.create_proposal(proposal))),
+            None => PromiseOrValue::Value(Some(self.create_proposal(proposal, pin))),
             Some(validator) => ext_whitelist::ext(self.whitelist_account_id.clone())
                 .with_static_gas(GAS_FOR_WHITELIST_CHECK)
                 .is_whitelisted(validator)
@@ -211,11 +269,13 @@ impl Governance {
     }
 
     /// Callback of `propose` for an added validator: creates the proposal
-    /// if the whitelist answered exactly `true`; on any other answer (a
-    /// failed call, `false`, anything unparsable) emits `proposal_rejected`,
-    /// returns the storage payment (deposit part as NEAR, storage-balance
-    /// part to the storage balance) and returns `null`. Private; never
-    /// panics, whatever the whitelist replied (`reply`).
+    /// if the whitelist answered exactly `true` (its snapshot stays pinned
+    /// until its vote ends); on any other answer (a failed call, `false`,
+    /// anything unparsable), or if the snapshot's pin lapsed meanwhile (an
+    /// answer a whole voting period late), emits `proposal_rejected`, frees
+    /// the pin's slot, returns the storage payment (deposit part as NEAR,
+    /// storage-balance part to the storage balance) and returns `null`.
+    /// Private; never panics, whatever the whitelist replied (`reply`).
     #[private]
     pub fn on_proposal_whitelisted(
         &mut self,
@@ -223,12 +283,19 @@ impl Governance {
         paid_from_deposit: U128,
         paid_from_storage: U128,
     ) -> Option<u64> {
-        let reason = match bool_reply() {
-            Reply::True => return Some(self.create_proposal(proposal)),
-            Reply::False => "validator is not on the whitelist",
-            Reply::Failed => "whitelist call failed",
-            Reply::Unusable => "whitelist answer unusable",
+        let pin = self.pending_pin(proposal.snapshot_block);
+        let reason = match (bool_reply(), pin) {
+            (Reply::True, Some(pin)) => return Some(self.create_proposal(proposal, pin)),
+            // Only if the answer came a whole voting period late: histories
+            // may have dropped the snapshot's checkpoints since.
+            (Reply::True, None) => "the snapshot's pin lapsed before the whitelist answered",
+            (Reply::False, _) => "validator is not on the whitelist",
+            (Reply::Failed, _) => "whitelist call failed",
+            (Reply::Unusable, _) => "whitelist answer unusable",
         };
+        if let Some(pin) = pin {
+            self.snapshot_pins[pin] = SnapshotPin::default();
+        }
         GovernanceEvent::ProposalRejected {
             proposer: proposal.proposer.clone(),
             kind: proposal.kind,
@@ -248,9 +315,12 @@ impl Governance {
     /// (`E_VOTING_CLOSED`), once per account (`E_ALREADY_VOTED`); the weight
     /// is the caller's balance at the snapshot, which must be positive
     /// (`E_NO_VOTING_POWER`: META received after the snapshot does not
-    /// count). Deposit: the vote record's storage (~0.0013 NEAR), from the
-    /// attached deposit, then the storage balance; the rest is refunded.
-    /// Returns the weight. Gas: ~5 Tgas. Emits `vote_cast`.
+    /// count; the snapshot is pinned while the vote is open, so the weight
+    /// is exact however often the caller's balance changed since). Anyone
+    /// who held META at the snapshot, registered or not. Deposit: the vote
+    /// record's storage (~0.0013 NEAR), from the attached deposit, then
+    /// the storage balance; the rest is refunded. Returns the weight. Gas:
+    /// ~5 Tgas. Emits `vote_cast`.
     #[payable]
     pub fn vote(&mut self, proposal_id: u64, choice: VoteChoice) -> U128 {
         let voter = env::predecessor_account_id();

@@ -40,6 +40,8 @@ pub const ERR_UNREGISTER_BALANCE: &str =
 // Checkpoints.
 pub const ERR_LOOKUP_NOT_PAST: &str =
     "E_LOOKUP_NOT_PAST: only a block before the current one can be looked up";
+pub const ERR_HISTORY_COMPACTED: &str =
+    "E_HISTORY_COMPACTED: the history before this block was compacted; balances are kept from its exact_from block on and at the snapshots of proposals open for voting";
 
 // Proposals.
 pub const ERR_PROPOSAL_INPUT: &str = "E_PROPOSAL_INPUT: the proposal input is malformed";
@@ -51,6 +53,8 @@ pub const ERR_BELOW_THRESHOLD: &str =
 pub const ERR_QUORUM_UNREACHABLE: &str =
     "E_QUORUM_UNREACHABLE: the supply at the snapshot is below the quorum floor, so no vote could pass";
 pub const ERR_UNKNOWN_PROPOSAL: &str = "E_UNKNOWN_PROPOSAL: no proposal has this id";
+pub const ERR_TOO_MANY_OPEN_PROPOSALS: &str =
+    "E_TOO_MANY_OPEN_PROPOSALS: the most proposals open for voting at once (MAX_OPEN_PROPOSALS) are open; propose when a vote has ended";
 
 // Voting.
 pub const ERR_VOTING_CLOSED: &str = "E_VOTING_CLOSED: the proposal is not open for votes";

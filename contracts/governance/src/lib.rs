@@ -1,22 +1,24 @@
 //! The META governance token and the DAO that governs the router.
 //!
-//! One contract is both: the NEP-141 ledger of META, which keeps a
-//! checkpoint of every balance and of the total supply per block, and the
-//! DAO, whose votes are weighed with those checkpoints at a snapshot block
-//! before each proposal. The DAO's only powers are typed router actions
-//! (the validator list and bounded parameters), the guardian's mandate,
-//! and code upgrades of the router, sNEAR and itself (staged code named by
-//! its hash, behind a time-lock longer than a staker's exit).
+//! One contract is both: the NEP-141 ledger of META, which checkpoints
+//! every balance and the total supply per block (keeping only the
+//! checkpoints an open or future proposal's snapshot can need, so a
+//! holder's history is bounded), and the DAO, whose votes are weighed with
+//! those checkpoints at a snapshot block before each proposal. The DAO's
+//! only powers are typed router actions (the validator list and bounded
+//! parameters), the guardian's mandate, and code upgrades of the router,
+//! sNEAR and itself (staged code named by its hash, behind a time-lock
+//! longer than a staker's exit).
 //!
-//! Modules: `ledger` (balances and checkpoints), `storage` (who pays for
-//! records, NEP-145), `token` (NEP-141, NEP-148, minting), `proposal` (the
-//! proposal types and their state), `dao` (propose, vote, queue, execute),
-//! `reply` (reading a callee's answer in a callback), `guardian`, `views`,
-//! `staged` (code staged for upgrades), `upgrade` (executing upgrades,
-//! the versioned state and its migration).
+//! Modules: `ledger` (balances and their bounded histories), `storage`
+//! (who pays for records, NEP-145), `token` (NEP-141, NEP-148, minting),
+//! `proposal` (the proposal types, their state and snapshot pins), `dao`
+//! (propose, vote, queue, execute), `reply` (reading a callee's answer in a
+//! callback), `guardian`, `views`, `staged` (code staged for upgrades),
+//! `upgrade` (executing upgrades, the versioned state and its migration).
 
 use near_sdk::borsh::{BorshDeserialize, BorshSerialize};
-use near_sdk::store::{LookupMap, Vector};
+use near_sdk::store::LookupMap;
 use near_sdk::{
     env, near, near_bindgen, require, AccountId, BorshStorageKey, CryptoHash, PanicOnDefault,
 };
@@ -38,15 +40,19 @@ mod views;
 
 pub use config::{ConfigBounds, GovernanceConfig, RuleBounds};
 pub use guardian::Guardian;
-pub use ledger::{Account, Checkpoint};
+pub use ledger::{Account, Checkpoint, History};
 pub use proposal::{
-    Proposal, ProposalInput, ProposalKind, ProposalState, ProposalView, UpgradeTarget, VoteChoice,
+    Proposal, ProposalInput, ProposalKind, ProposalState, ProposalView, SnapshotPin, UpgradeTarget,
+    VoteChoice,
 };
 pub use staged::StagedCode;
 pub use storage::{StorageBalance, StorageBalanceBounds};
 pub use token::FungibleTokenMetadata;
-pub use views::{CheckpointView, ContractConfigView, GuardianView, VoteView};
+pub use views::{
+    CheckpointView, ContractConfigView, GuardianView, HistoryView, SnapshotPinView, VoteView,
+};
 
+use config::MAX_OPEN_PROPOSALS;
 use errors::{ERR_ALREADY_INITIALIZED, ERR_ONE_YOCTO};
 
 /// Calls that move tokens or storage NEAR need a full-access key's
@@ -56,15 +62,13 @@ pub(crate) fn require_one_yocto() {
 }
 
 /// Storage prefixes; each is one byte, which the storage costs count on.
-/// Append only: a reordering would point live data at the wrong
-/// collection after an upgrade.
+/// Append only once deployed: a reordering would point live data at the
+/// wrong collection after an upgrade.
 #[near]
 #[derive(BorshStorageKey)]
 pub(crate) enum StorageKey {
     Accounts,
-    HistoryLen,
-    Checkpoints,
-    SupplyCheckpoints,
+    Histories,
     Proposals,
     Votes,
     StagedCode,
@@ -74,7 +78,14 @@ pub(crate) enum StorageKey {
 
 /// The contract's state, stored versioned (`upgrade`): fields are appended
 /// at the end only, so an older layout is a prefix of the newer one.
-#[near_bindgen]
+// NEP-330 (`contract_source_metadata`): version from Cargo.toml, and every
+// standard this contract implements (near-sdk adds nep330 itself).
+#[near_bindgen(contract_metadata(
+    standard(standard = "nep141", version = "1.0.0"),
+    standard(standard = "nep145", version = "1.0.0"),
+    standard(standard = "nep148", version = "1.0.0"),
+    standard(standard = "nep297", version = "1.0.0")
+))]
 #[derive(BorshSerialize, BorshDeserialize, PanicOnDefault)]
 #[borsh(crate = "near_sdk::borsh")]
 pub struct Governance {
@@ -86,12 +97,15 @@ pub struct Governance {
     total_supply: u128,
     /// Registered holders (NEP-145).
     accounts: LookupMap<AccountId, Account>,
-    /// Number of checkpoints of an account. Kept apart from `accounts` so an
-    /// account's history outlives its registration.
-    history_len: LookupMap<AccountId, u32>,
-    /// An account's checkpoints, indexed 0.. in increasing block order.
-    checkpoints: LookupMap<(AccountId, u32), Checkpoint>,
-    supply_checkpoints: Vector<Checkpoint>,
+    /// Each account's bounded history, one record (`ledger`). Kept apart
+    /// from `accounts` so it outlives the registration while an open
+    /// proposal's snapshot may need it.
+    histories: LookupMap<AccountId, History>,
+    /// The total supply's bounded history.
+    supply_history: History,
+    /// The snapshots of the proposals open for voting (or awaiting the
+    /// whitelist): a fixed number of slots, each free once its pin lapsed.
+    snapshot_pins: [SnapshotPin; MAX_OPEN_PROPOSALS],
     proposals: LookupMap<u64, Proposal>,
     proposal_count: u64,
     votes: LookupMap<(u64, AccountId), VoteChoiceRecord>,
@@ -142,9 +156,9 @@ impl Governance {
             guardian: None,
             total_supply: 0,
             accounts: LookupMap::new(StorageKey::Accounts),
-            history_len: LookupMap::new(StorageKey::HistoryLen),
-            checkpoints: LookupMap::new(StorageKey::Checkpoints),
-            supply_checkpoints: Vector::new(StorageKey::SupplyCheckpoints),
+            histories: LookupMap::new(StorageKey::Histories),
+            supply_history: History::default(),
+            snapshot_pins: [SnapshotPin::default(); MAX_OPEN_PROPOSALS],
             proposals: LookupMap::new(StorageKey::Proposals),
             proposal_count: 0,
             votes: LookupMap::new(StorageKey::Votes),

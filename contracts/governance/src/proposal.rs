@@ -174,6 +174,33 @@ pub struct Proposal {
     pub eta_epoch: u64,
 }
 
+/// A slot for a snapshot block that histories keep their checkpoint for
+/// (`ledger`): one per proposal open for voting, and one per proposal
+/// awaiting the whitelist's answer. The contract has
+/// `MAX_OPEN_PROPOSALS` slots, all stored from `new` on, so the state's
+/// size never changes with them; a slot is free once its pin lapsed (the
+/// vote ended), or before it was ever used.
+#[near(serializers = [borsh])]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotPin {
+    pub snapshot_block: u64,
+    /// The pin holds while the epoch is below this: the proposal's
+    /// `voting_ends_epoch` (while awaiting the whitelist, the end its vote
+    /// would have if created in the epoch of `propose`). 0: a free slot.
+    pub until_epoch: u64,
+    /// The proposal, once created.
+    pub proposal_id: u64,
+    /// Awaiting the whitelist: no proposal exists yet.
+    pub pending: bool,
+}
+
+impl SnapshotPin {
+    /// Whether the pin holds in `epoch`.
+    pub fn holds(&self, epoch: u64) -> bool {
+        epoch < self.until_epoch
+    }
+}
+
 /// For votes needed: `bps` of `supply` rounded up, and never less than
 /// `floor`.
 pub fn quorum_votes(supply: u128, bps: u16, floor: u128) -> u128 {

@@ -1,22 +1,44 @@
 //! Who pays for storage, and NEP-145.
 //!
-//! Checkpoints are history that the DAO and explorers read forever, so they
-//! are never deleted and their storage is spent, not lent. The rule is that
-//! whoever's action writes a record pays for it, at the exact byte cost,
+//! Whoever's action writes a record pays for it, at the exact byte cost,
 //! from the call's attached deposit first and then from their own NEP-145
-//! storage balance:
-//! - a transfer: the sender pays for both accounts' new checkpoints (so
-//!   nobody can drain a receiver's balance by sending it dust);
-//! - a mint: the deposit the minter attaches, then the receiver's balance;
-//! - a vote or a proposal: the voter or proposer.
+//! storage balance: a vote or a proposal, the voter or proposer (staged
+//! code: `staged`).
 //!
-//! The registration minimum covers the account record plus an allowance of
-//! checkpoints; `storage_deposit` tops it up without limit.
+//! Balance histories are the exception: each holder's registration
+//! pre-pays its own for good. A history is bounded (`ledger`): it keeps
+//! only the checkpoints that a proposal open for voting, or one created
+//! later, can still read, at most [`CHECKPOINT_ALLOWANCE`] of them
+//! (`config::MAX_OPEN_PROPOSALS` pinned snapshots and the newest two), and
+//! each write drops the checkpoints nobody can need any more. Checkpoints
+//! used to be kept forever and paid per write, which made a holder
+//! registered at the minimum (a wallet, which sends plain `ft_transfer`
+//! and cannot top up) run out after about a dozen transfers. Now the
+//! registration reserves the account record and a history record of
+//! [`CHECKPOINT_ALLOWANCE`] checkpoints out of the storage balance, which
+//! covers every size the history can take: transfers, receipts, mints and
+//! burns charge nobody, and a dust sender cannot make a receiver's history
+//! grow past what its registration holds. Only the rest of the storage
+//! balance, above that reserve, is available to withdraw or to pay for
+//! votes and proposals.
+//!
+//! The supply's history is bounded the same way and is part of the
+//! contract's own state (at most [`CHECKPOINT_ALLOWANCE`] checkpoints,
+//! 396 bytes), as are the `config::MAX_OPEN_PROPOSALS` slots of pinned
+//! snapshots (a fixed 350 bytes from `new` on): the contract account's
+//! balance holds them like the rest of its state, and nothing a caller
+//! does makes them grow past that.
+//!
+//! A history outlives its account's registration (past snapshots keep
+//! their weight): `storage_unregister` keeps back the cost of the history
+//! as it is then, and a later registration of the same account takes that
+//! amount over with the history, so nobody pays for a byte twice.
 
 use meta_common::ext::GOVERNANCE_MINT_DEPOSIT;
 use near_sdk::json_types::U128;
 use near_sdk::{env, log, near, require, AccountId, NearToken, Promise};
 
+use crate::config::MAX_OPEN_PROPOSALS;
 use crate::errors::*;
 use crate::events::emit_burn;
 use crate::ledger::Account;
@@ -33,16 +55,17 @@ fn id_len(account_id: &AccountId) -> u64 {
 pub fn account_record_bytes(account_id: &AccountId) -> u64 {
     1 + id_len(account_id) + 32 + RECORD_OVERHEAD
 }
-/// The `history_len` record: written with an account's first checkpoint.
-pub fn history_len_bytes(account_id: &AccountId) -> u64 {
-    1 + id_len(account_id) + 4 + RECORD_OVERHEAD
+/// An account's history record holding `checkpoints` checkpoints: prefix,
+/// key, `exact_from`, the vector's length and 24 bytes (block and balance)
+/// a checkpoint.
+pub fn history_record_bytes(account_id: &AccountId, checkpoints: u64) -> u64 {
+    1 + id_len(account_id) + 8 + 4 + 24 * checkpoints + RECORD_OVERHEAD
 }
-/// One checkpoint of an account: key (prefix, id, index), block and balance.
-pub fn checkpoint_bytes(account_id: &AccountId) -> u64 {
-    1 + id_len(account_id) + 4 + 24 + RECORD_OVERHEAD
+/// What a registration reserves out of the storage balance: the account
+/// record and the largest history record the account can have.
+pub fn registration_bytes(account_id: &AccountId) -> u64 {
+    account_record_bytes(account_id) + history_record_bytes(account_id, CHECKPOINT_ALLOWANCE)
 }
-/// One total-supply checkpoint: prefix and u32 index, block and balance.
-pub const SUPPLY_CHECKPOINT_BYTES: u64 = 1 + 4 + 24 + RECORD_OVERHEAD;
 /// One vote: key (prefix, proposal id, voter), choice and weight.
 pub fn vote_bytes(account_id: &AccountId) -> u64 {
     1 + 8 + id_len(account_id) + 17 + RECORD_OVERHEAD
@@ -52,12 +75,26 @@ pub fn proposal_bytes(value_len: u64) -> u64 {
     1 + 8 + value_len + RECORD_OVERHEAD
 }
 
-/// Checkpoints the registration minimum pays for besides the account.
+/// The most checkpoints a history holds, which the registration minimum
+/// pre-pays: one per pinned snapshot (`config::MAX_OPEN_PROPOSALS`) and
+/// the newest two (`ledger`).
 pub const CHECKPOINT_ALLOWANCE: u64 = 16;
-/// `storage_balance_bounds().min`: the account record, its history record
-/// and [`CHECKPOINT_ALLOWANCE`] checkpoints of the longest account id
-/// (2,446 bytes), rounded up. Minters attach the same amount to `mint`.
+const _: () = assert!(MAX_OPEN_PROPOSALS as u64 + 2 <= CHECKPOINT_ALLOWANCE);
+/// The longest account id NEAR allows.
+const MAX_ACCOUNT_ID_LEN: u64 = 64;
+/// `storage_balance_bounds().min`: at least the reserve of the longest
+/// account id (its account record and a history of
+/// [`CHECKPOINT_ALLOWANCE`] checkpoints, 646 bytes, 0.00646 NEAR); the
+/// rest (at least 0.01854 NEAR) pays for votes and proposals when no
+/// deposit is attached. Minters attach the same amount to `mint`.
 pub const STORAGE_DEPOSIT_MIN: NearToken = GOVERNANCE_MINT_DEPOSIT;
+const _: () = {
+    let id = 4 + MAX_ACCOUNT_ID_LEN;
+    let reserve = (1 + id + 32 + RECORD_OVERHEAD)
+        + (1 + id + 8 + 4 + 24 * CHECKPOINT_ALLOWANCE + RECORD_OVERHEAD);
+    // 10^19 yoctoNEAR a byte, NEAR's storage price.
+    assert!(reserve as u128 * 10_000_000_000_000_000_000 <= STORAGE_DEPOSIT_MIN.as_yoctonear());
+};
 
 pub fn cost(bytes: u64) -> u128 {
     u128::from(bytes) * env::storage_byte_cost().as_yoctonear()
@@ -106,10 +143,11 @@ impl Payment {
     }
 }
 
+/// The storage balance above the registration's reserve.
 fn available(account_id: &AccountId, account: &Account) -> u128 {
     account
         .storage_balance
-        .saturating_sub(cost(account_record_bytes(account_id)))
+        .saturating_sub(cost(registration_bytes(account_id)))
 }
 
 impl Governance {
@@ -149,7 +187,15 @@ impl Governance {
         }
     }
 
+    /// Registers `account_id` with `storage_balance` (at least the
+    /// minimum). An account that unregistered left its history behind, its
+    /// cost kept back from its refund: the new registration takes that
+    /// amount over with the history.
     pub(crate) fn register(&mut self, account_id: &AccountId, storage_balance: u128) {
+        let inherited = self.history_cost(account_id);
+        let storage_balance = storage_balance
+            .checked_add(inherited)
+            .unwrap_or_else(|| env::abort());
         self.accounts.insert(
             account_id.clone(),
             Account {
@@ -157,6 +203,12 @@ impl Governance {
                 storage_balance,
             },
         );
+    }
+
+    /// What the account's history record costs as it is now (0 without one).
+    fn history_cost(&self, account_id: &AccountId) -> u128 {
+        self.history(account_id)
+            .map_or(0, |h| cost(history_record_bytes(account_id, h.len())))
     }
 
     fn storage_balance(&self, account_id: &AccountId) -> Option<StorageBalance> {
@@ -173,10 +225,12 @@ impl Governance {
     /// balance. Anyone may call it for any account.
     ///
     /// Deposit: at least `storage_balance_bounds().min` to register; any
-    /// amount to top up (there is no maximum: the balance pays for future
-    /// checkpoints and votes). With `registration_only`, a new account gets
-    /// exactly the minimum and the rest is refunded, and an existing one gets
-    /// the whole deposit back. Gas: a few Tgas. Emits nothing.
+    /// amount to top up (there is no maximum: the balance above the
+    /// registration's reserve pays for votes and proposals). With
+    /// `registration_only`, a new account gets exactly the minimum (plus
+    /// what its history left behind, see `storage_unregister`) and the rest
+    /// is refunded, and an existing one gets the whole deposit back. Gas: a
+    /// few Tgas. Emits nothing.
     #[payable]
     pub fn storage_deposit(
         &mut self,
@@ -238,9 +292,10 @@ impl Governance {
 
     /// Unregisters the caller and returns its storage balance. Returns
     /// `false` if it was not registered. A holder of META must pass
-    /// `force = true`, which burns the balance (paid from the storage
-    /// balance: the final checkpoints). The account's checkpoint history
-    /// stays: past snapshots keep their weight.
+    /// `force = true`, which burns the balance. The account's (bounded)
+    /// history stays, so open proposals' snapshots keep their weight: the
+    /// refund keeps back the history record's cost (at most 0.00505 NEAR),
+    /// which a later registration of the account gets back.
     ///
     /// Exactly 1 yoctoNEAR attached. Gas: a few Tgas. Emits `ft_burn` when
     /// it burns.
@@ -252,20 +307,24 @@ impl Governance {
             log!("The account {} is not registered", account_id);
             return false;
         };
-        let mut refund = account.storage_balance;
         if account.balance > 0 {
             require!(force.unwrap_or(false), ERR_UNREGISTER_BALANCE);
-            let supply = self.total_supply - account.balance;
-            let bytes = self.set_balance(&account_id, 0) + self.set_total_supply(supply);
-            let burn_cost = cost(bytes);
-            require!(refund >= burn_cost, ERR_STORAGE_SHORT);
-            refund -= burn_cost;
+            let supply = self
+                .total_supply
+                .checked_sub(account.balance)
+                .unwrap_or_else(|| env::abort());
+            self.set_balance(&account_id, 0);
+            self.set_total_supply(supply);
             emit_burn(
                 &account_id,
                 account.balance,
                 Some("storage_unregister".into()),
             );
         }
+        // The reserve covers the history at any length it can have.
+        let refund = account
+            .storage_balance
+            .saturating_sub(self.history_cost(&account_id));
         self.accounts.remove(&account_id);
         if refund > 0 {
             Promise::new(account_id)
@@ -275,8 +334,8 @@ impl Governance {
         true
     }
 
-    /// NEP-145: the minimum registers an account with its checkpoint
-    /// allowance; there is no maximum. View.
+    /// NEP-145: the minimum registers an account and pre-pays its bounded
+    /// history for good; there is no maximum. View.
     pub fn storage_balance_bounds(&self) -> StorageBalanceBounds {
         StorageBalanceBounds {
             min: U128(STORAGE_DEPOSIT_MIN.as_yoctonear()),
@@ -285,8 +344,9 @@ impl Governance {
     }
 
     /// NEP-145: `total` is the NEAR held for the account's storage,
-    /// `available` what it may withdraw (all but its account record). View;
-    /// `null` for an unregistered account.
+    /// `available` what it may withdraw (all but the reserve for its account
+    /// record and its bounded history, `registration_bytes`). View; `null`
+    /// for an unregistered account.
     pub fn storage_balance_of(&self, account_id: AccountId) -> Option<StorageBalance> {
         self.storage_balance(&account_id)
     }

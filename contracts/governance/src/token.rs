@@ -2,8 +2,9 @@
 //!
 //! Behaviour follows NEP-141 exactly (1 yoctoNEAR on transfers, refunds in
 //! `ft_resolve_transfer`, burning a refund whose sender unregistered); the
-//! only addition is that every balance change is checkpointed, and the new
-//! checkpoint records are paid for as `storage` describes.
+//! only addition is that every balance change is checkpointed in the
+//! account's bounded history (`ledger`), which its registration pre-paid
+//! (`storage`): no transfer, receipt, mint or burn costs storage.
 
 use meta_common::actions::{META_DECIMALS, META_TOTAL_SUPPLY_CAP};
 use near_sdk::json_types::{Base64VecU8, U128};
@@ -12,7 +13,7 @@ use near_sdk::{env, ext_contract, near, require, AccountId, PromiseOrValue};
 use crate::errors::*;
 use crate::events::{emit_burn, emit_mint, emit_transfer};
 use crate::gas::{FT_TRANSFER_CALL_OWN_WORK, GAS_FOR_FT_TRANSFER_CALL, GAS_FOR_RESOLVE_TRANSFER};
-use crate::storage::{self, Payment, STORAGE_DEPOSIT_MIN, SUPPLY_CHECKPOINT_BYTES};
+use crate::storage::{Payment, STORAGE_DEPOSIT_MIN};
 use crate::{require_one_yocto, Governance, GovernanceExt};
 
 /// NEP-148 metadata.
@@ -31,6 +32,14 @@ pub struct FungibleTokenMetadata {
 pub const FT_METADATA_SPEC: &str = "ft-1.0.0";
 pub const TOKEN_NAME: &str = "Meta Staking Governance";
 pub const TOKEN_SYMBOL: &str = "META";
+/// NEP-148 icon: an inline SVG (a gold "M" on a navy disc, 32x32), as a
+/// data URL with the SVG percent-encoded, 311 bytes.
+pub const TOKEN_ICON: &str = concat!(
+    "data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20viewBox='0%200%2032%2032'%3E",
+    "%3Ccircle%20cx='16'%20cy='16'%20r='16'%20fill='%2314213d'/%3E",
+    "%3Cpath%20d='M8%2023V9l8%209%208-9v14'%20fill='none'%20stroke='%23fca311'%20stroke-width='3'",
+    "%20stroke-linecap='round'%20stroke-linejoin='round'/%3E%3C/svg%3E",
+);
 
 /// Longest JSON of a `U128`: 39 digits and two quotes, with some slack.
 const MAX_U128_JSON_LEN: usize = 48;
@@ -47,8 +56,7 @@ pub trait FungibleTokenReceiver {
 }
 
 impl Governance {
-    /// Moves `amount` and checkpoints both sides; the sender pays for the new
-    /// checkpoint records from its storage balance.
+    /// Moves `amount` and checkpoints both sides (pre-paid histories).
     fn transfer(
         &mut self,
         sender: &AccountId,
@@ -69,40 +77,30 @@ impl Governance {
             .get(receiver)
             .unwrap_or_else(|| env::panic_str(ERR_RECEIVER_NOT_REGISTERED))
             .balance;
-        let bytes =
-            self.set_balance(sender, from - amount) + self.set_balance(receiver, to + amount);
-        let mut payment = Payment::new(sender.clone(), 0);
-        self.charge(&mut payment, bytes);
+        // The receiver's balance is at most the supply, below the cap.
+        let to = to.checked_add(amount).unwrap_or_else(|| env::abort());
+        self.set_balance(sender, from - amount);
+        self.set_balance(receiver, to);
         emit_transfer(sender, receiver, amount, memo);
-    }
-
-    /// What `ft_transfer_call` sets aside from the sender's storage balance
-    /// for the checkpoints a refund may write: the receiver's, and the
-    /// sender's or (if the sender unregistered) the total supply's. Both
-    /// sides of `ft_resolve_transfer` compute it from the same ids.
-    fn refund_reserve(sender: &AccountId, receiver: &AccountId) -> u64 {
-        storage::checkpoint_bytes(receiver)
-            + storage::checkpoint_bytes(sender).max(SUPPLY_CHECKPOINT_BYTES)
     }
 }
 
 #[near]
 impl Governance {
     /// NEP-141 transfer. Caller: a holder, with exactly 1 yoctoNEAR attached.
-    /// The receiver must be registered. The sender's storage balance pays for
-    /// the new checkpoint records (up to two, ~0.0014 NEAR each; none when
-    /// both accounts already changed in this block). Gas: ~5 Tgas.
-    /// Emits `ft_transfer`.
+    /// The receiver must be registered. Costs no storage: both accounts'
+    /// histories are bounded and pre-paid by their registrations, so a
+    /// holder registered at the minimum transfers any number of times.
+    /// Gas: ~5 Tgas. Emits `ft_transfer`.
     #[payable]
     pub fn ft_transfer(&mut self, receiver_id: AccountId, amount: U128, memo: Option<String>) {
         require_one_yocto();
         self.transfer(&env::predecessor_account_id(), &receiver_id, amount.0, memo);
     }
 
-    /// NEP-141 transfer and call. As `ft_transfer`, then calls the
-    /// receiver's `ft_on_transfer` and refunds what it returns unused in
-    /// `ft_resolve_transfer`. Also sets aside storage for the refund's two
-    /// checkpoints, giving back what the refund does not use.
+    /// NEP-141 transfer and call. As `ft_transfer` (no storage cost), then
+    /// calls the receiver's `ft_on_transfer` and refunds what it returns
+    /// unused in `ft_resolve_transfer`.
     ///
     /// Gas: at least `GAS_FOR_FT_TRANSFER_CALL`, 35 Tgas (`E_GAS`
     /// otherwise). The receiver gets everything attached but this call's
@@ -122,8 +120,6 @@ impl Governance {
         require!(env::prepaid_gas() >= GAS_FOR_FT_TRANSFER_CALL, ERR_GAS);
         let sender_id = env::predecessor_account_id();
         self.transfer(&sender_id, &receiver_id, amount.0, memo);
-        let mut reserve = Payment::new(sender_id.clone(), 0);
-        self.charge(&mut reserve, Self::refund_reserve(&sender_id, &receiver_id));
         // The guard above keeps this at least GAS_FOR_FT_ON_TRANSFER_MIN.
         let receiver_gas = env::prepaid_gas()
             .saturating_sub(FT_TRANSFER_CALL_OWN_WORK)
@@ -144,7 +140,8 @@ impl Governance {
     /// receiver kept, moving the unused rest back to the sender (or burning
     /// it if the sender has unregistered). Private; never panics, and
     /// reads at most 48 bytes of the receiver's reply, so no reply can
-    /// exhaust its budget (`GAS_FOR_RESOLVE_TRANSFER`).
+    /// exhaust its budget (`GAS_FOR_RESOLVE_TRANSFER`). Costs no storage.
+    /// Emits `ft_transfer` for a refund, `ft_burn` for a burnt one.
     #[private]
     pub fn ft_resolve_transfer(
         &mut self,
@@ -160,20 +157,18 @@ impl Governance {
             .ok()
             .and_then(|bytes| near_sdk::serde_json::from_slice::<U128>(&bytes).ok())
             .map_or(amount, |u| u.0.min(amount));
-        let reserve = storage::cost(Self::refund_reserve(&sender_id, &receiver_id));
         let receiver_balance = self.balance_of(&receiver_id);
         let refund = unused.min(receiver_balance);
-        let mut spent = 0;
         if refund > 0 {
-            let bytes = self.set_balance(&receiver_id, receiver_balance - refund);
+            self.set_balance(&receiver_id, receiver_balance - refund);
             if self.accounts.contains_key(&sender_id) {
-                let sender_balance = self.balance_of(&sender_id);
-                let bytes = bytes + self.set_balance(&sender_id, sender_balance + refund);
-                spent = storage::cost(bytes);
+                // At most the supply, below the cap: no overflow.
+                let sender_balance = self.balance_of(&sender_id).saturating_add(refund);
+                self.set_balance(&sender_id, sender_balance);
                 emit_transfer(&receiver_id, &sender_id, refund, Some("refund".into()));
             } else {
-                let supply = self.total_supply - refund;
-                spent = storage::cost(bytes + self.set_total_supply(supply));
+                let supply = self.total_supply.saturating_sub(refund);
+                self.set_total_supply(supply);
                 emit_burn(
                     &receiver_id,
                     refund,
@@ -181,8 +176,6 @@ impl Governance {
                 );
             }
         }
-        // `spent <= reserve`: a refund writes at most the two records reserved.
-        self.credit_storage(&sender_id, reserve.saturating_sub(spent));
         U128(amount - refund)
     }
 
@@ -192,9 +185,9 @@ impl Governance {
     ///
     /// Payable: for an unregistered `account_id` the deposit must include
     /// the registration minimum (`storage_balance_bounds().min`, 0.025 NEAR),
-    /// which becomes its storage balance; the new checkpoint records are
-    /// paid from the rest of the deposit, then from that storage balance.
-    /// What is left of the deposit is refunded to `account_id`. Gas: within
+    /// which becomes its storage balance and pre-pays its history; the
+    /// checkpoints cost nothing more, so the rest of the deposit (all of it
+    /// for a registered account) is refunded to `account_id`. Gas: within
     /// `GAS_FOR_GOVERNANCE_MINT` (15 Tgas). Emits `ft_mint`.
     #[payable]
     pub fn mint(&mut self, account_id: AccountId, amount: U128) {
@@ -216,9 +209,10 @@ impl Governance {
             payment.deposit_left -= min;
             self.register(&account_id, min);
         }
-        let balance = self.balance_of(&account_id) + amount.0;
-        let bytes = self.set_balance(&account_id, balance) + self.set_total_supply(supply);
-        self.charge(&mut payment, bytes);
+        // At most the new supply, checked against the cap above.
+        let balance = self.balance_of(&account_id).saturating_add(amount.0);
+        self.set_balance(&account_id, balance);
+        self.set_total_supply(supply);
         payment.refund_rest();
         emit_mint(&account_id, amount.0);
     }
@@ -233,13 +227,14 @@ impl Governance {
         U128(self.balance_of(&account_id))
     }
 
-    /// NEP-148: symbol META, 24 decimals. View.
+    /// NEP-148: symbol META, 24 decimals, an inline SVG icon
+    /// ([`TOKEN_ICON`]). View; anyone.
     pub fn ft_metadata(&self) -> FungibleTokenMetadata {
         FungibleTokenMetadata {
             spec: FT_METADATA_SPEC.into(),
             name: TOKEN_NAME.into(),
             symbol: TOKEN_SYMBOL.into(),
-            icon: None,
+            icon: Some(TOKEN_ICON.into()),
             reference: None,
             reference_hash: None,
             decimals: META_DECIMALS,

@@ -15,6 +15,9 @@ pub const ERR_BAD_LOCKUP_SUFFIX: &str =
 // Authorisation.
 pub const ERR_NOT_GOVERNANCE: &str =
     "E_NOT_GOVERNANCE: only the governance contract (or the owner during bootstrap) may do this";
+pub const ERR_BAD_NOTICE: &str =
+    "E_BAD_NOTICE: the arguments are not a borsh-encoded sNEAR balance notice";
+pub const ERR_NOT_SNEAR: &str = "E_NOT_SNEAR: only the sNEAR contract may call this";
 pub const ERR_NOT_OWNER: &str = "E_NOT_OWNER: only the owner may do this";
 pub const ERR_BOOTSTRAP_ENDED: &str = "E_BOOTSTRAP_ENDED: the bootstrap phase has already ended";
 

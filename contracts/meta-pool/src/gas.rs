@@ -83,12 +83,12 @@ pub const GAS_ON_PING: Gas =
 pub const GAS_ON_PING_OWN: Gas = Gas::from_tgas(5);
 
 /// Prepaid gas a liquid `stake`/`deposit_and_stake` needs: the mint (with
-/// its pool-state push), its callback and the router's own work. 40 Tgas.
+/// its pool-state push), its callback and the router's own work. 45 Tgas.
 pub const GAS_LIQUID_STAKE: Gas = Gas::from_tgas(
     GAS_FOR_SNEAR_BATCH.as_tgas() + GAS_ON_MINT.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
 );
 /// Prepaid gas a liquid `unstake` needs: the burn (with its pool-state
-/// push), its callback and the router's own work. 40 Tgas.
+/// push), its callback and the router's own work. 45 Tgas.
 pub const GAS_LIQUID_UNSTAKE: Gas = Gas::from_tgas(
     GAS_FOR_SNEAR_BATCH.as_tgas() + GAS_ON_BURN.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
 );

@@ -36,6 +36,7 @@ pub mod gas;
 pub mod governance;
 pub mod liquid;
 pub mod lockup;
+pub mod mirror;
 pub mod pause;
 pub mod snear_calls;
 pub mod staking_pool_api;
@@ -61,7 +62,9 @@ enum StorageKey {
 
 /// The router's state, stored versioned (`upgrade`): fields are appended
 /// at the end only, so an older layout is a prefix of the newer one.
-#[near_bindgen]
+// NEP-330 (`contract_source_metadata`): version from Cargo.toml, and every
+// standard this contract implements (near-sdk adds nep330 itself).
+#[near_bindgen(contract_metadata(standard(standard = "nep297", version = "1.0.0")))]
 #[derive(BorshSerialize, BorshDeserialize, PanicOnDefault)]
 #[borsh(crate = "near_sdk::borsh")]
 pub struct MetaPool {
@@ -153,6 +156,7 @@ impl MetaPool {
         let staking_key = staking_key.unwrap_or_else(|| {
             PublicKey::from_parts(CurveType::ED25519, vec![0; 32]).unwrap_or_else(|_| env::abort())
         });
+        mirror::set_snear_id(&snear_account_id);
         Event::Initialized {
             owner_id: &owner_id,
             seed: U128(seed),

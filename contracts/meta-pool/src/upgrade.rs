@@ -52,7 +52,10 @@ impl MetaPool {
     #[private]
     #[init(ignore_state)]
     pub fn migrate() -> Self {
-        let (from_version, this) = versioned::migrate(STATE_VERSION, appended_since);
+        let (from_version, this): (u8, Self) = versioned::migrate(STATE_VERSION, appended_since);
+        // Where `on_snear_balances` finds sNEAR's id without the state; a
+        // router deployed before `mirror` existed gets it here.
+        crate::mirror::set_snear_id(&this.snear_account_id);
         Event::StateMigrated {
             from_version,
             to_version: STATE_VERSION,

@@ -27,9 +27,13 @@ pub struct AccountDetails {
     pub account_id: AccountId,
     pub is_lockup: bool,
     pub unstaked_balance: U128,
-    /// Value of the router-held shares (lockups), rounded down.
+    /// Value of the router-held shares (lockups), rounded down. A liquid
+    /// account's stake is its sNEAR: `snear_balance`.
     pub staked_balance: U128,
     pub shares: U128,
+    /// The account's sNEAR as the router last heard from sNEAR (`mirror`:
+    /// one block behind), in shares.
+    pub snear_balance: U128,
     /// First epoch at which the unstaked balance may be withdrawn.
     pub unstaked_available_epoch: u64,
     /// Withdrawable now: the epoch has come and the reserve holds it.
@@ -139,8 +143,11 @@ pub struct EpochStatus {
 
 #[near]
 impl MetaPool {
-    /// Value of the account's router-held shares, rounded down (0 for liquid
-    /// accounts and unknown ones).
+    /// Value of the account's stake at the current price, rounded down: the
+    /// shares the router holds for it (a lockup) plus its sNEAR, as sNEAR
+    /// last told the router (one block behind sNEAR, `mirror`). So a
+    /// wallet's `unstake(get_account_staked_balance)` unstakes everything.
+    /// View.
     pub fn get_account_staked_balance(&self, account_id: AccountId) -> U128 {
         U128(self.staked_of(&account_id))
     }
@@ -185,11 +192,12 @@ impl MetaPool {
         self.staking_key.clone()
     }
 
-    /// The core pool's account view.
+    /// The core pool's account view; `staked_balance` as
+    /// `get_account_staked_balance`.
     pub fn get_account(&self, account_id: AccountId) -> HumanReadableAccount {
         let account = self.account(&account_id);
         HumanReadableAccount {
-            staked_balance: U128(self.books.value_of(account.shares)),
+            staked_balance: U128(self.staked_value(&account_id, account.shares)),
             unstaked_balance: U128(account.unstaked),
             can_withdraw: self.can_withdraw(&account),
             account_id,
@@ -201,7 +209,9 @@ impl MetaPool {
         self.accounts.len() as u64
     }
 
-    /// A page of `get_account` views, in storage order.
+    /// A page of `get_account` views of the accounts with a router record,
+    /// in storage order (a holder that only ever received sNEAR has none:
+    /// `get_account` still answers for it).
     pub fn get_accounts(&self, from_index: u64, limit: u64) -> Vec<HumanReadableAccount> {
         let from = usize::try_from(from_index).unwrap_or(usize::MAX);
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -212,7 +222,7 @@ impl MetaPool {
             .map(|(id, a)| HumanReadableAccount {
                 account_id: id.clone(),
                 unstaked_balance: U128(a.unstaked),
-                staked_balance: U128(self.books.value_of(a.shares)),
+                staked_balance: U128(self.staked_value(id, a.shares)),
                 can_withdraw: self.can_withdraw(a),
             })
             .collect()
@@ -231,6 +241,7 @@ impl MetaPool {
             unstaked_balance: U128(a.unstaked),
             staked_balance: U128(self.books.value_of(a.shares)),
             shares: U128(a.shares),
+            snear_balance: U128(crate::mirror::snear_balance(&account_id)),
             unstaked_available_epoch: a.available_epoch,
             can_withdraw: self.can_withdraw(&a),
             governance_tokens_unclaimed: U128(unclaimed),
@@ -377,8 +388,15 @@ impl MetaPool {
 }
 
 impl MetaPool {
+    /// Value of the shares the router holds for the account (a lockup's)
+    /// plus its sNEAR as the router last heard (`mirror`), rounded down.
     fn staked_of(&self, account_id: &AccountId) -> u128 {
-        self.books.value_of(self.account(account_id).shares)
+        self.staked_value(account_id, self.account(account_id).shares)
+    }
+
+    fn staked_value(&self, account_id: &AccountId, shares: u128) -> u128 {
+        let snear = crate::mirror::snear_balance(account_id);
+        self.books.value_of(shares.saturating_add(snear))
     }
 
     fn can_withdraw(&self, a: &crate::account::Account) -> bool {

@@ -30,6 +30,11 @@ pub enum SNearEvent {
         amount: U128,
         refunded_deposit: U128,
     },
+    /// A call short of gas did not tell the router these holders' new
+    /// balances (`mirror`): the router's staking-pool views show their old
+    /// stake until their next change.
+    #[event_version("1.0.0")]
+    MirrorSkipped { accounts: Vec<AccountId> },
     /// New code was deployed by a governance upgrade and its `migrate`
     /// turned the stored state of `from_version` into `to_version`.
     #[event_version("1.0.0")]

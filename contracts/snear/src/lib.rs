@@ -26,6 +26,7 @@ mod faults;
 pub mod gas;
 pub mod holder;
 pub mod metadata;
+mod mirror;
 mod router;
 mod state;
 mod storage;
@@ -36,6 +37,7 @@ mod views;
 #[cfg(test)]
 mod tests;
 
+use meta_common::mirror::{HolderChange, MIRROR_RECORD_DEPOSIT};
 use meta_common::pool_state::PoolState;
 use near_sdk::borsh::{BorshDeserialize, BorshSerialize};
 use near_sdk::{env, near, near_bindgen, require, AccountId, NearToken, PanicOnDefault};
@@ -46,7 +48,14 @@ use crate::holder::{Holder, HOLDER_STORAGE_BYTES};
 /// The contract state (key `STATE`). Holders are not in it: each has its own
 /// key (see `holder`). It is written back only when a call changed it (see
 /// `state`), so a transfer, which changes no total, never rewrites it.
-#[near_bindgen]
+// NEP-330 (`contract_source_metadata`): version from Cargo.toml, and every
+// standard this contract implements (near-sdk adds nep330 itself).
+#[near_bindgen(contract_metadata(
+    standard(standard = "nep141", version = "1.0.0"),
+    standard(standard = "nep145", version = "1.0.0"),
+    standard(standard = "nep148", version = "1.0.0"),
+    standard(standard = "nep297", version = "1.0.0")
+))]
 #[derive(BorshSerialize, BorshDeserialize, PanicOnDefault)]
 #[borsh(crate = "near_sdk::borsh")]
 pub struct SNear {
@@ -87,9 +96,16 @@ impl SNear {
 }
 
 impl SNear {
-    /// What one holder's storage costs: NEP-145's minimum and maximum.
+    /// What one holder's record costs sNEAR.
     pub(crate) fn holder_storage_cost() -> NearToken {
         env::storage_byte_cost().saturating_mul(HOLDER_STORAGE_BYTES.into())
+    }
+
+    /// What a registration costs, NEP-145's minimum and maximum: the
+    /// holder's record here and its copy at the router (`mirror`), whose
+    /// deposit the registration's notice forwards.
+    pub(crate) fn registration_cost() -> NearToken {
+        Self::holder_storage_cost().saturating_add(MIRROR_RECORD_DEPOSIT)
     }
 
     /// The reward index of the last pushed pool state (0 before the first).
@@ -128,5 +144,9 @@ impl SNear {
             .unwrap_or_else(|| env::panic_str(ERR_BALANCE_OVERFLOW));
         holder::save(from, &sender);
         holder::save(to, &receiver);
+        self.notify(vec![
+            (from.clone(), HolderChange::Balance(sender.balance)),
+            (to.clone(), HolderChange::Balance(receiver.balance)),
+        ]);
     }
 }

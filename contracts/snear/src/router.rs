@@ -1,6 +1,7 @@
 //! What only the router may do: mint on stake, burn on unstake, and push the
 //! pool's totals and reward index.
 
+use meta_common::mirror::HolderChange;
 use meta_common::pool_state::PoolState;
 use near_contract_standards::fungible_token::events::{FtBurn, FtMint};
 use near_sdk::json_types::U128;
@@ -40,13 +41,15 @@ impl SNear {
         let mut unused = env::attached_deposit();
         let mut minted = amount.0;
         let index = self.reward_index();
+        let mut changes = Vec::with_capacity(2);
         let mut holder = match holder::load(&account_id) {
             Some(mut holder) => {
                 holder.settle(index);
                 holder
             }
             None => {
-                let cost = Self::holder_storage_cost();
+                changes.push((account_id.clone(), HolderChange::Registered));
+                let cost = Self::registration_cost();
                 require!(unused >= cost, ERR_STORAGE_DEPOSIT);
                 unused = unused.saturating_sub(cost);
                 if registration_shares.0 > 0 {
@@ -68,6 +71,8 @@ impl SNear {
         // Cannot overflow: a balance is part of the supply checked above.
         holder.balance += minted;
         holder::save(&account_id, &holder);
+        changes.push((account_id.clone(), HolderChange::Balance(holder.balance)));
+        self.notify(changes);
         FtMint {
             owner_id: &account_id,
             amount: U128(minted),
@@ -96,6 +101,10 @@ impl SNear {
             .checked_sub(amount.0)
             .unwrap_or_else(|| env::panic_str(ERR_INSUFFICIENT_BALANCE));
         holder::save(&account_id, &holder);
+        self.notify(vec![(
+            account_id.clone(),
+            HolderChange::Balance(holder.balance),
+        )]);
         self.total_supply -= amount.0;
         FtBurn {
             owner_id: &account_id,

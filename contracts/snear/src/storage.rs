@@ -8,6 +8,7 @@
 //! deposit: a deposit for an account already registered is refunded whole
 //! and changes nothing, and `storage_withdraw` pays out nothing.
 
+use meta_common::mirror::HolderChange;
 use near_contract_standards::storage_management::{
     StorageBalance, StorageBalanceBounds, StorageManagement,
 };
@@ -38,13 +39,14 @@ impl StorageManagement for SNear {
         let _ = registration_only;
         let deposit = env::attached_deposit();
         let account_id = account_id.unwrap_or_else(env::predecessor_account_id);
-        let cost = Self::holder_storage_cost();
+        let cost = Self::registration_cost();
         let refund = if holder::load(&account_id).is_some() {
             log!("The account is already registered, refunding the deposit");
             deposit
         } else {
             require!(deposit >= cost, ERR_STORAGE_DEPOSIT);
             holder::save(&account_id, &Holder::new(self.reward_index()));
+            self.notify(vec![(account_id.clone(), HolderChange::Registered)]);
             deposit.saturating_sub(cost)
         };
         if !refund.is_zero() {
@@ -113,17 +115,24 @@ impl StorageManagement for SNear {
             (self.router_account_id.clone(), cost)
         } else {
             (
-                account_id,
+                account_id.clone(),
                 cost.saturating_add(NearToken::from_yoctonear(1)),
             )
         };
+        // The router returns its record's deposit to the same payee.
+        self.notify(vec![(
+            account_id,
+            HolderChange::Removed {
+                refund_to: payee.clone(),
+            },
+        )]);
         Promise::new(payee).transfer(amount).detach();
         true
     }
 
     /// Both bounds are the storage of one holder. View.
     fn storage_balance_bounds(&self) -> StorageBalanceBounds {
-        let cost = Self::holder_storage_cost();
+        let cost = Self::registration_cost();
         StorageBalanceBounds {
             min: cost,
             max: Some(cost),
@@ -139,7 +148,7 @@ impl StorageManagement for SNear {
 impl SNear {
     fn registered_balance() -> StorageBalance {
         StorageBalance {
-            total: Self::holder_storage_cost(),
+            total: Self::registration_cost(),
             available: NearToken::from_yoctonear(0),
         }
     }

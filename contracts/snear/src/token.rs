@@ -4,6 +4,7 @@
 //! is then one read and one write, as in the standard token, and no path can
 //! change a balance without settling the accrual first.
 
+use meta_common::mirror::HolderChange;
 use near_contract_standards::fungible_token::core::FungibleTokenCore;
 use near_contract_standards::fungible_token::events::FtTransfer;
 use near_contract_standards::fungible_token::receiver::ext_ft_receiver;
@@ -120,6 +121,10 @@ impl FungibleTokenResolver for SNear {
         sender.balance += refund;
         holder::save(&receiver_id, &receiver);
         holder::save(&sender_id, &sender);
+        self.notify(vec![
+            (receiver_id.clone(), HolderChange::Balance(receiver.balance)),
+            (sender_id.clone(), HolderChange::Balance(sender.balance)),
+        ]);
         FtTransfer {
             old_owner_id: &receiver_id,
             new_owner_id: &sender_id,

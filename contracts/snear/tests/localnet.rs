@@ -275,7 +275,12 @@ fn mint_and_burn_emit_and_refund_the_router() {
     let back: Vec<_> = out
         .receipts
         .iter()
-        .filter(|r| !r.is_refund && r.receiver_id == n.router && r.predecessor_id == n.snear)
+        .filter(|r| {
+            !r.is_refund
+                && r.receiver_id == n.router
+                && r.predecessor_id == n.snear
+                && matches!(r.actions[..], [localnet::ActionSummary::Transfer { .. }])
+        })
         .collect();
     assert_eq!(back.len(), usize::from(!unused.is_zero()));
     let out = n
@@ -466,9 +471,20 @@ const STANDARD_FT_TRANSFER_CALL: Gas = Gas::from_gas(5_890_935_168_213);
 /// DAO upgrade entry points (`upgrade`, `migrate` and the versioned state,
 /// ~3 KB, ~2.8 Ggas, 0.16% of a transfer), which the example does not have.
 const UPGRADE_ALLOWANCE_PER_MILLE: u64 = 2;
+/// What sending the router one balance notice adds to the receipt that
+/// sends it (issue 16, `mirror`): creating a function-call receipt with
+/// ~150 bytes of arguments, ~0.34 Tgas measured.
+const MIRROR_NOTICE_SEND: Gas = Gas::from_ggas(400);
+/// One notice in all, its receipt at the router included (~2.2 Tgas on the
+/// real router: `ft_transfer` 2.04 -> 4.23 Tgas, docs/BENCHMARKS.md; the
+/// issue's budget is 3).
+const MIRROR_NOTICE_WHOLE: Gas = Gas::from_ggas(2_300);
 
-fn within_allowance(gas: Gas, standard: Gas) -> bool {
-    gas.as_gas() <= standard.as_gas() + standard.as_gas() * UPGRADE_ALLOWANCE_PER_MILLE / 1_000
+fn within_allowance(gas: Gas, standard: Gas, notices: Gas) -> bool {
+    gas.as_gas()
+        <= standard.as_gas()
+            + standard.as_gas() * UPGRADE_ALLOWANCE_PER_MILLE / 1_000
+            + notices.as_gas()
 }
 
 #[test]
@@ -503,9 +519,18 @@ fn transfers_cost_at_most_the_standard_token_and_the_upgrade_entry_points() {
         call.as_gas()
     );
     for gas in [plain, settling, settling_wide] {
-        assert!(within_allowance(gas, STANDARD_FT_TRANSFER), "{gas}");
+        assert!(
+            within_allowance(gas, STANDARD_FT_TRANSFER, MIRROR_NOTICE_SEND),
+            "{gas}"
+        );
     }
-    assert!(within_allowance(call, STANDARD_FT_TRANSFER_CALL), "{call}");
+    // The transfer's notice and the refund's, each with its receipt at the
+    // router.
+    let two = Gas::from_gas(2 * MIRROR_NOTICE_WHOLE.as_gas());
+    assert!(
+        within_allowance(call, STANDARD_FT_TRANSFER_CALL, two),
+        "{call}"
+    );
 }
 
 /// The test build's switches (`res/snear_faults.wasm`, `--features test`)

@@ -227,13 +227,15 @@ impl World {
             None
         };
         let prev = self.before_step.clone().filter(|_| self.check_own_funds);
+        let refunds_before = self.d.sys.ledger.mirror_refunds;
         let r = self.d.try_step(&label, f);
         self.note(format!("#{} {label}", self.d.steps));
         let out = r?;
         self.check_seed(seed_before, losses_before)?;
         if let (Some(prev), Some(now)) = (prev, self.d.checker.last()) {
             self.stats.own_funds_checked += 1;
-            if let Err(detail) = own_funds_not_spent_by_users(&prev, now, epoch_ops) {
+            let returned = self.d.sys.ledger.mirror_refunds - refunds_before;
+            if let Err(detail) = own_funds_not_spent_by_users(&prev, now, epoch_ops, returned) {
                 return Err(self.violation(9, "own_funds_not_spent_by_users", detail));
             }
         }

@@ -88,6 +88,12 @@ pub struct Ledger {
     /// the router moves an account's quoted epoch later without an unstake
     /// of its own. A rollback with nothing in between keeps the quote.
     pub mint_rollbacks: BTreeMap<AccountId, u64>,
+    /// sNEAR holders whose last balance change reached the router's copy
+    /// by no notice (`mirror`: the sNEAR receipt made no successful
+    /// `on_snear_balances` call, e.g. it was short of gas): the router's
+    /// views may show their old stake until their next change
+    /// (invariant 11 excuses them).
+    pub mirror_stale: BTreeSet<AccountId>,
     pub stake_moves: Vec<StakeMove>,
     /// Disagreements between what pools did and what the router's events
     /// say it did (a stake the pool took but the router booked as failed, or
@@ -103,6 +109,10 @@ pub struct Ledger {
     pub user_registrations: BTreeSet<AccountId>,
     /// NEAR sent to the router as top-ups of its own funds.
     pub router_top_ups: u128,
+    /// NEAR the router returned for its copies of sNEAR holders (`mirror`:
+    /// a holder that paid its own registration unregistered); the deposits
+    /// that came with registrations count in `router_top_ups`.
+    pub mirror_refunds: u128,
     /// `(from_block, meta_per_epoch)`, in order: the router emits
     /// `meta_per_epoch` over `EPOCH_BLOCKS` blocks, continuously.
     pub emission: Vec<(u64, u128)>,
@@ -129,6 +139,14 @@ pub struct Ledger {
     /// the router rightly books. The surplus is the pool's, booked as
     /// reward by a later sync; that sync clears the entry.
     pub under_reported: BTreeMap<AccountId, u128>,
+    /// Per pool, NEAR donated to it (the epoch of the last donation, the
+    /// sum): the pool books it as reward at its first ping of an epoch,
+    /// which may be the next epoch's when it was pinged before the donation,
+    /// and the router refuses a reading that grew that much
+    /// (`reward_too_large`) until its per-epoch bound covers it. So the
+    /// pool may hold up to that much more than the record until a sync
+    /// booked in a later epoch than the donation.
+    pub donations: BTreeMap<AccountId, (u64, u128)>,
     /// Per validator, how far the pool's balance for the router may sit
     /// below the router's record because the pool lost principal for real
     /// (`fault_lose_principal`): the router's part of the loss, measured at
@@ -148,12 +166,14 @@ impl Ledger {
             fees_checked: 0,
             actors: Vec::new(),
             mint_rollbacks: BTreeMap::new(),
+            mirror_stale: BTreeSet::new(),
             stake_moves: Vec::new(),
             mismatches: Vec::new(),
             meta_minted: 0,
             meta_holders: BTreeSet::new(),
             user_registrations: BTreeSet::new(),
             router_top_ups: 0,
+            mirror_refunds: 0,
             emission: vec![(init_block, meta_per_epoch)],
             max_reward_rate: rate,
             validator_rates: ValidatorRates::new(rate),
@@ -161,6 +181,7 @@ impl Ledger {
             refused_syncs: Vec::new(),
             fresh_syncs: BTreeMap::new(),
             under_reported: BTreeMap::new(),
+            donations: BTreeMap::new(),
             known_loss: BTreeMap::new(),
             booked_losses: Vec::new(),
         }
@@ -244,6 +265,8 @@ impl Ledger {
                 }
             }
         }
+        self.note_mirror(out, router, governance);
+        self.note_mirror_money(out, router);
         // Genesis is height 0 in epoch 1 (localnet's default).
         let epoch_of = |height: u64| height / epoch_length + 1;
         let epoch = epoch_of(out.transaction.block_height);
@@ -342,6 +365,9 @@ impl Ledger {
             };
             // A booked reading is the pool's balance: no loss left unbooked.
             self.known_loss.remove(&v);
+            if self.donations.get(&v).is_some_and(|d| d.0 < epoch) {
+                self.donations.remove(&v);
+            }
             let pinged = out.receipts.iter().any(|r| {
                 r.receiver_id == v
                     && &r.predecessor_id == router
@@ -396,6 +422,95 @@ impl Ledger {
             self.mismatches.push(format!(
                 "the router booked a stake of {a} on {v} the pool did not take"
             ));
+        }
+    }
+}
+
+impl Ledger {
+    /// For every sNEAR receipt that moved balances (NEP-141 events not from
+    /// the governance token): its holders' copies at the router are fresh
+    /// when the receipt made a successful `on_snear_balances` call to the
+    /// router, stale otherwise.
+    fn note_mirror(&mut self, out: &ExecutionOutcome, router: &AccountId, governance: &AccountId) {
+        for r in out.receipts.iter().filter(|r| !r.is_refund) {
+            if &r.receiver_id == governance || &r.receiver_id == router {
+                continue;
+            }
+            let mut moved: Vec<AccountId> = Vec::new();
+            for log in &r.logs {
+                let Some(e) = log
+                    .strip_prefix("EVENT_JSON:")
+                    .and_then(|j| serde_json::from_str::<Value>(j).ok())
+                else {
+                    continue;
+                };
+                if e["standard"] != "nep141" {
+                    continue;
+                }
+                for d in data_items(&e["data"]) {
+                    for k in ["old_owner_id", "new_owner_id", "owner_id"] {
+                        if let Some(id) = d[k].as_str().and_then(|s| s.parse().ok()) {
+                            moved.push(id);
+                        }
+                    }
+                }
+            }
+            if moved.is_empty() {
+                continue;
+            }
+            let told = out.receipts.iter().any(|c| {
+                // (The deposits notices carry are booked in `note_mirror_money`.)
+                c.parent == Some(r.receipt_id)
+                    && &c.receiver_id == router
+                    && !matches!(c.status, ReceiptStatus::Failure(_))
+                    && c.actions.iter().any(|a| {
+                        matches!(a, ActionSummary::FunctionCall { method, .. } if method == "on_snear_balances")
+                    })
+            });
+            for id in moved {
+                if told {
+                    self.mirror_stale.remove(&id);
+                } else {
+                    self.mirror_stale.insert(id);
+                }
+            }
+        }
+    }
+}
+
+impl Ledger {
+    /// The NEAR that moves with the router's copies of sNEAR holders: the
+    /// record deposit a registration's notice attaches (into the router's
+    /// own funds) and the deposit the router sends back when a holder that
+    /// paid its own registration leaves.
+    fn note_mirror_money(&mut self, out: &ExecutionOutcome, router: &AccountId) {
+        let is_notice = |r: &localnet::ReceiptOutcome| {
+            &r.receiver_id == router
+                && !matches!(r.status, ReceiptStatus::Failure(_))
+                && r.actions.iter().any(|a| {
+                    matches!(a, ActionSummary::FunctionCall { method, .. } if method == "on_snear_balances")
+                })
+        };
+        for r in out.receipts.iter().filter(|r| !r.is_refund) {
+            if is_notice(r) {
+                for a in &r.actions {
+                    if let ActionSummary::FunctionCall { deposit, .. } = a {
+                        self.router_top_ups += deposit.as_yoctonear();
+                    }
+                }
+            }
+            let from_notice = &r.predecessor_id == router
+                && out
+                    .receipts
+                    .iter()
+                    .any(|p| Some(p.receipt_id) == r.parent && is_notice(p));
+            if from_notice {
+                for a in &r.actions {
+                    if let ActionSummary::Transfer { deposit } = a {
+                        self.mirror_refunds += deposit.as_yoctonear();
+                    }
+                }
+            }
         }
     }
 }

@@ -30,6 +30,9 @@ pub struct SnearHolder {
     pub balance: u128,
     pub registered: bool,
     pub unclaimed_meta: u128,
+    /// The router's `get_account_staked_balance` for the account (what a
+    /// wallet shows as its stake).
+    pub staked_view: u128,
 }
 
 /// One META holder.
@@ -128,10 +131,13 @@ impl System {
                     "get_unclaimed_governance_tokens",
                     json!({"account_id": id}),
                 );
+                let staked: Value =
+                    self.router_view("get_account_staked_balance", json!({"account_id": id}));
                 let h = SnearHolder {
                     balance: amount(&balance),
                     registered: !storage.is_null(),
                     unclaimed_meta: amount(&unclaimed),
+                    staked_view: amount(&staked),
                 };
                 (id, h)
             })

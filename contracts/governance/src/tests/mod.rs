@@ -12,6 +12,7 @@ use crate::storage::STORAGE_DEPOSIT_MIN;
 use crate::{Governance, GovernanceConfig};
 
 mod checkpoints;
+mod compaction;
 mod config;
 mod dao;
 mod guardian;

@@ -14,6 +14,7 @@ mod governance;
 mod init_and_views;
 mod liquid;
 mod lockup;
+mod mirror;
 mod pause;
 mod restake;
 mod storage_payer;

@@ -6,6 +6,7 @@
 
 mod accrual;
 mod claim;
+mod mirror;
 mod router;
 mod storage;
 mod token;
@@ -184,7 +185,7 @@ pub fn deploy() {
 
 /// Registers `who` through NEP-145, paid by `who`.
 pub fn register(who: &str) {
-    let cost = SNear::holder_storage_cost();
+    let cost = SNear::registration_cost();
     Call::by(who)
         .deposit(cost)
         .ok(|c| c.storage_deposit(None, None));
@@ -250,4 +251,38 @@ pub fn transfers() -> Vec<(AccountId, u128)> {
             })
         })
         .collect()
+}
+
+/// The router notices (`mirror`) the last call created: (update, deposit,
+/// gas attached).
+pub fn notices() -> Vec<(meta_common::mirror::MirrorUpdate, u128, Gas)> {
+    use near_sdk::borsh::BorshDeserialize;
+    use near_sdk::mock::MockAction;
+    get_created_receipts()
+        .into_iter()
+        .filter(|r| r.receiver_id == id(ROUTER))
+        .flat_map(|r| {
+            r.actions.into_iter().filter_map(|a| match a {
+                MockAction::FunctionCallWeight {
+                    method_name,
+                    args,
+                    prepaid_gas,
+                    attached_deposit,
+                    ..
+                } if method_name == b"on_snear_balances" => Some((
+                    meta_common::mirror::MirrorUpdate::try_from_slice(&args).unwrap(),
+                    attached_deposit.as_yoctonear(),
+                    prepaid_gas,
+                )),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// The changes of the last call's single notice.
+pub fn noticed() -> Vec<(AccountId, meta_common::mirror::HolderChange)> {
+    let n = notices();
+    assert_eq!(n.len(), 1, "one notice per call: {n:?}");
+    n[0].0.changes.clone()
 }

@@ -4,7 +4,7 @@ use super::*;
 use meta_common::ext::{GAS_FOR_SNEAR_MINT_BURN, GAS_FOR_SNEAR_POOL_STATE};
 
 fn cost() -> u128 {
-    SNear::holder_storage_cost().as_yoctonear()
+    SNear::registration_cost().as_yoctonear()
 }
 
 #[test]

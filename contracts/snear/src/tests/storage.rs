@@ -3,16 +3,19 @@
 use super::*;
 use crate::holder::HOLDER_STORAGE_BYTES;
 use meta_common::ext::{GOVERNANCE_MINT_DEPOSIT, SNEAR_REGISTRATION_DEPOSIT};
+use meta_common::mirror::{HolderChange, MIRROR_RECORD_DEPOSIT};
 
 fn cost() -> NearToken {
-    SNear::holder_storage_cost()
+    SNear::registration_cost()
 }
 
 #[test]
 fn bounds_are_one_holders_storage() {
     deploy();
     let b = view(|c| c.storage_balance_bounds());
-    let expected = env::storage_byte_cost().saturating_mul(HOLDER_STORAGE_BYTES.into());
+    let expected = env::storage_byte_cost()
+        .saturating_mul(HOLDER_STORAGE_BYTES.into())
+        .saturating_add(MIRROR_RECORD_DEPOSIT);
     assert_eq!(b.min, expected);
     assert_eq!(b.max, Some(expected));
 }
@@ -114,7 +117,22 @@ fn top_up_of_a_router_paid_holder_is_refunded_and_changes_nothing() {
     }
     burn(ALICE, ONE);
     Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
-    assert_eq!(transfers(), vec![(id(ROUTER), cost().as_yoctonear())]);
+    assert_eq!(transfers(), vec![(id(ROUTER), record_cost())]);
+    assert_eq!(
+        noticed(),
+        vec![(
+            id(ALICE),
+            HolderChange::Removed {
+                refund_to: id(ROUTER)
+            }
+        )]
+    );
+}
+
+/// What sNEAR itself returns at unregistration: its own record's cost (the
+/// router returns the cost of its copy, see `mirror`).
+fn record_cost() -> u128 {
+    SNear::holder_storage_cost().as_yoctonear()
 }
 
 #[test]
@@ -183,7 +201,16 @@ fn unregister_an_empty_holder_returns_its_deposit() {
     register(ALICE);
     assert!(Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None)));
     assert!(view(|c| c.storage_balance_of(id(ALICE))).is_none());
-    assert_eq!(transfers(), vec![(id(ALICE), cost().as_yoctonear() + 1)]);
+    assert_eq!(transfers(), vec![(id(ALICE), record_cost() + 1)]);
+    assert_eq!(
+        noticed(),
+        vec![(
+            id(ALICE),
+            HolderChange::Removed {
+                refund_to: id(ALICE)
+            }
+        )]
+    );
     assert!(events().is_empty());
 }
 
@@ -198,7 +225,16 @@ fn unregister_returns_a_deposit_made_for_the_holder_to_the_holder() {
     assert!(Call::by(ALICE)
         .yocto()
         .ok(|c| c.storage_unregister(Some(true))));
-    assert_eq!(transfers(), vec![(id(ALICE), cost().as_yoctonear() + 1)]);
+    assert_eq!(transfers(), vec![(id(ALICE), record_cost() + 1)]);
+    assert_eq!(
+        noticed(),
+        vec![(
+            id(ALICE),
+            HolderChange::Removed {
+                refund_to: id(ALICE)
+            }
+        )]
+    );
 }
 
 /// H2: the deposit the router's `mint` paid goes back to the router, never
@@ -210,7 +246,7 @@ fn unregister_of_a_router_paid_holder_refunds_the_router() {
     burn(ALICE, 5 * ONE);
     for force in [None, Some(true)] {
         assert!(Call::by(ALICE).yocto().ok(|c| c.storage_unregister(force)));
-        assert_eq!(transfers(), vec![(id(ROUTER), cost().as_yoctonear())]);
+        assert_eq!(transfers(), vec![(id(ROUTER), record_cost())]);
         assert!(holder(ALICE).is_none());
         assert!(events().is_empty());
         mint(ALICE, ONE);
@@ -240,7 +276,18 @@ fn who_paid_follows_each_registration() {
         assert!(holder(ALICE).unwrap().router_paid, "round {round}");
         burn(ALICE, ONE);
         Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
-        router_net += to_router();
+        // The router's copy of the holder went with the registration's
+        // notice and comes back to the router when it drops the copy.
+        assert_eq!(
+            noticed(),
+            vec![(
+                id(ALICE),
+                HolderChange::Removed {
+                    refund_to: id(ROUTER)
+                }
+            )]
+        );
+        router_net += to_router() + MIRROR_RECORD_DEPOSIT.as_yoctonear() as i128;
         assert_eq!(router_net, 0, "round {round}");
 
         register(ALICE);
@@ -251,7 +298,7 @@ fn who_paid_follows_each_registration() {
         assert!(!holder(ALICE).unwrap().router_paid);
         burn(ALICE, ONE);
         Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
-        assert_eq!(transfers(), vec![(id(ALICE), cost().as_yoctonear() + 1)]);
+        assert_eq!(transfers(), vec![(id(ALICE), record_cost() + 1)]);
     }
 }
 
