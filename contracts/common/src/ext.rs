@@ -113,10 +113,11 @@ pub trait GovernanceMinter {
 /// Gas for the governance `mint`: checkpoint writes and a refund transfer.
 pub const GAS_FOR_GOVERNANCE_MINT: Gas = Gas::from_tgas(15);
 /// What a minter attaches to the governance `mint` so it never fails for
-/// storage: the governance contract's NEP-145 minimum (an account record,
-/// its checkpoint-history record and an allowance of checkpoints for a
-/// 64-character id). It registers a new holder; for a registered one it pays
-/// the mint's checkpoints. The unused part is refunded to the holder.
+/// storage: covers the governance contract's NEP-145 minimum (an account
+/// record and a bounded checkpoint history of 16 for a 64-character id). It
+/// registers a new holder; a registered one's history is already paid for,
+/// so the whole deposit is refunded to it. The unused part is refunded to
+/// the holder.
 pub const GOVERNANCE_MINT_DEPOSIT: NearToken = NearToken::from_millinear(25);
 
 /// What governance may call on the router: one typed action per call.
