@@ -458,15 +458,10 @@ impl Ledger {
             if moved.is_empty() {
                 continue;
             }
-            let told = out.receipts.iter().any(|c| {
-                // (The deposits notices carry are booked in `note_mirror_money`.)
-                c.parent == Some(r.receipt_id)
-                    && &c.receiver_id == router
-                    && !matches!(c.status, ReceiptStatus::Failure(_))
-                    && c.actions.iter().any(|a| {
-                        matches!(a, ActionSummary::FunctionCall { method, .. } if method == "on_snear_balances")
-                    })
-            });
+            let told = out
+                .receipts
+                .iter()
+                .any(|c| c.parent == Some(r.receipt_id) && is_mirror_notice(c, router));
             for id in moved {
                 if told {
                     self.mirror_stale.remove(&id);
@@ -476,21 +471,13 @@ impl Ledger {
             }
         }
     }
-}
 
-impl Ledger {
     /// The NEAR that moves with the router's copies of sNEAR holders: the
     /// record deposit a registration's notice attaches (into the router's
     /// own funds) and the deposit the router sends back when a holder that
     /// paid its own registration leaves.
     fn note_mirror_money(&mut self, out: &ExecutionOutcome, router: &AccountId) {
-        let is_notice = |r: &localnet::ReceiptOutcome| {
-            &r.receiver_id == router
-                && !matches!(r.status, ReceiptStatus::Failure(_))
-                && r.actions.iter().any(|a| {
-                    matches!(a, ActionSummary::FunctionCall { method, .. } if method == "on_snear_balances")
-                })
-        };
+        let is_notice = |r: &localnet::ReceiptOutcome| is_mirror_notice(r, router);
         for r in out.receipts.iter().filter(|r| !r.is_refund) {
             if is_notice(r) {
                 for a in &r.actions {
@@ -513,6 +500,16 @@ impl Ledger {
             }
         }
     }
+}
+
+/// A successful `on_snear_balances` receipt at the router: sNEAR's notice
+/// of holders' new balances (`mirror`).
+fn is_mirror_notice(r: &localnet::ReceiptOutcome, router: &AccountId) -> bool {
+    &r.receiver_id == router
+        && !matches!(r.status, ReceiptStatus::Failure(_))
+        && r.actions.iter().any(
+            |a| matches!(a, ActionSummary::FunctionCall { method, .. } if method == "on_snear_balances"),
+        )
 }
 
 /// A `U128` JSON string as a number (0 when absent or malformed).

@@ -118,15 +118,18 @@ fn top_up_of_a_router_paid_holder_is_refunded_and_changes_nothing() {
     burn(ALICE, ONE);
     Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
     assert_eq!(transfers(), vec![(id(ROUTER), record_cost())]);
-    assert_eq!(
-        noticed(),
-        vec![(
-            id(ALICE),
-            HolderChange::Removed {
-                refund_to: id(ROUTER)
-            }
-        )]
-    );
+    assert_eq!(noticed(), removed(ALICE, ROUTER));
+}
+
+/// The notice of `who`'s unregistration, its router record's deposit going
+/// to `refund_to`.
+fn removed(who: &str, refund_to: &str) -> Vec<(AccountId, HolderChange)> {
+    vec![(
+        id(who),
+        HolderChange::Removed {
+            refund_to: id(refund_to),
+        },
+    )]
 }
 
 /// What sNEAR itself returns at unregistration: its own record's cost (the
@@ -202,15 +205,7 @@ fn unregister_an_empty_holder_returns_its_deposit() {
     assert!(Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None)));
     assert!(view(|c| c.storage_balance_of(id(ALICE))).is_none());
     assert_eq!(transfers(), vec![(id(ALICE), record_cost() + 1)]);
-    assert_eq!(
-        noticed(),
-        vec![(
-            id(ALICE),
-            HolderChange::Removed {
-                refund_to: id(ALICE)
-            }
-        )]
-    );
+    assert_eq!(noticed(), removed(ALICE, ALICE));
     assert!(events().is_empty());
 }
 
@@ -226,15 +221,7 @@ fn unregister_returns_a_deposit_made_for_the_holder_to_the_holder() {
         .yocto()
         .ok(|c| c.storage_unregister(Some(true))));
     assert_eq!(transfers(), vec![(id(ALICE), record_cost() + 1)]);
-    assert_eq!(
-        noticed(),
-        vec![(
-            id(ALICE),
-            HolderChange::Removed {
-                refund_to: id(ALICE)
-            }
-        )]
-    );
+    assert_eq!(noticed(), removed(ALICE, ALICE));
 }
 
 /// H2: the deposit the router's `mint` paid goes back to the router, never
@@ -278,15 +265,7 @@ fn who_paid_follows_each_registration() {
         Call::by(ALICE).yocto().ok(|c| c.storage_unregister(None));
         // The router's copy of the holder went with the registration's
         // notice and comes back to the router when it drops the copy.
-        assert_eq!(
-            noticed(),
-            vec![(
-                id(ALICE),
-                HolderChange::Removed {
-                    refund_to: id(ROUTER)
-                }
-            )]
-        );
+        assert_eq!(noticed(), removed(ALICE, ROUTER));
         router_net += to_router() + MIRROR_RECORD_DEPOSIT.as_yoctonear() as i128;
         assert_eq!(router_net, 0, "round {round}");
 
