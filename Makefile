@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
 
-.PHONY: build test lint fmt bench deploy demo
+.PHONY: build test lint fmt bench deploy demo keeper status
 
 ## build: every contract to MVP wasm in res/
 build:
@@ -63,14 +63,49 @@ bench: build
 NETWORK ?= local
 deploy: build
 	scripts/native-deps.sh
-	cargo build --locked -p deploy --bin deploy
-	target/debug/deploy --network $(NETWORK) \
+	cargo build --locked -p deploy --bin operator
+	target/debug/operator deploy --network $(NETWORK) \
 	    $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 	    $(if $(filter 1 yes true,$(YES)),--yes) \
 	    $(if $(MASTER),--master $(MASTER)) \
 	    $(if $(WHITELIST),--whitelist $(WHITELIST)) \
 	    $(if $(META_PER_EPOCH),--meta-per-epoch $(META_PER_EPOCH)) \
 	    $(if $(RPC_URL),--rpc-url $(RPC_URL))
+
+## keeper: run the router's epoch operations once an epoch, early (each
+##   until it returns false), logging every call and a line per round;
+##   exits non-zero after MAX_FAILURES failed rounds in a row. Any account
+##   can run it, with a function-call key limited to the router's epoch
+##   methods (docs/OPERATIONS.md, "Running the keeper").
+##   NETWORK=local (default: the node and router `make deploy` made) |
+##   testnet | mainnet (ROUTER=<router> ACCOUNT=<keeper account>, key from
+##   ~/.near-credentials/<network>/<ACCOUNT>.json, or KEY=<key file>);
+##   ONCE=1 one round and exit; RPC_URL, API_KEY for your RPC provider.
+keeper:
+	scripts/native-deps.sh
+	cargo build --locked -q -p deploy --bin operator
+	target/debug/operator keeper --network $(NETWORK) \
+	    $(if $(filter 1 yes true,$(ONCE)),--once) \
+	    $(if $(ROUTER),--router $(ROUTER)) \
+	    $(if $(ACCOUNT),--account $(ACCOUNT)) \
+	    $(if $(KEY),--key $(KEY)) \
+	    $(if $(MAX_FAILURES),--max-failures $(MAX_FAILURES)) \
+	    $(if $(RPC_URL),--rpc-url $(RPC_URL)) \
+	    $(if $(API_KEY),--api-key $(API_KEY))
+
+## status: the protocol at a glance (total stake and the router's balance,
+##   sNEAR price and supply, every validator, the keeper's pending work,
+##   the DAO's open proposals); ACCOUNT=<id> shows one account instead;
+##   JSON=1 prints JSON. NETWORK, ROUTER, RPC_URL, API_KEY as for keeper.
+status:
+	scripts/native-deps.sh
+	cargo build --locked -q -p deploy --bin operator
+	target/debug/operator status --network $(NETWORK) \
+	    $(if $(filter 1 yes true,$(JSON)),--json) \
+	    $(if $(ROUTER),--router $(ROUTER)) \
+	    $(if $(ACCOUNT),--account $(ACCOUNT)) \
+	    $(if $(RPC_URL),--rpc-url $(RPC_URL)) \
+	    $(if $(API_KEY),--api-key $(API_KEY))
 
 ## lint: formatting and clippy, warnings are errors
 lint:

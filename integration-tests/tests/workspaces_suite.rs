@@ -1,5 +1,5 @@
 //! The whole suite deployed through near-workspaces, checked with the deploy
-//! tool's health check over a second client (near-jsonrpc-client).
+//! tool's health check over a second client (near-api).
 
 use integration_tests::sandbox;
 use integration_tests::workspaces::Suite;

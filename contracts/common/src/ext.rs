@@ -82,6 +82,10 @@ pub trait SNearRouterApi {
     /// Burns `amount` of `account_id`'s sNEAR; panics, changing nothing, when
     /// the balance is short.
     fn burn(&mut self, account_id: AccountId, amount: U128);
+    /// Burns `account_id`'s whole balance when it is at least `min_amount`
+    /// and returns the amount burnt (0: nothing burnt, also for an unknown
+    /// account).
+    fn burn_all(&mut self, account_id: AccountId, min_amount: U128) -> U128;
     /// Mirrors the router's totals and reward index. The index never moves
     /// back; a push with a lower index or an older epoch is rejected.
     fn update_pool_state(&mut self, state: PoolState);

@@ -84,7 +84,15 @@ pub enum Event<'a> {
         account_id: &'a AccountId,
         shares: U128,
     },
-    /// The burn failed; nothing changed.
+    /// A liquid `unstake_all`'s sNEAR `burn_all` sent: it burns the whole
+    /// balance if at least `min_shares` (below, dust that could not pay for
+    /// the router record an unstake creates, it burns nothing).
+    #[event_version("1.0.0")]
+    BurnAllAttempt {
+        account_id: &'a AccountId,
+        min_shares: U128,
+    },
+    /// The burn failed; nothing changed (`shares` 0 for a `burn_all`).
     #[event_version("1.0.0")]
     BurnFailed {
         account_id: &'a AccountId,

@@ -25,23 +25,10 @@ pub const GAS_FOR_OWN_WORK: Gas = Gas::from_tgas(15);
 pub const GAS_ON_MINT: Gas = Gas::from_tgas(10);
 /// `on_burn`: as `on_mint`, always writing the account.
 pub const GAS_ON_BURN: Gas = Gas::from_tgas(10);
-/// `ft_balance_of` on sNEAR: one storage read.
-pub const GAS_FOR_FT_BALANCE_OF: Gas = Gas::from_tgas(5);
 /// A mint or burn on sNEAR: the pool-state push batched before it (see
 /// `snear_calls`) and the mint or burn itself.
 pub const GAS_FOR_SNEAR_BATCH: Gas =
     Gas::from_tgas(GAS_FOR_SNEAR_POOL_STATE.as_tgas() + GAS_FOR_SNEAR_MINT_BURN.as_tgas());
-
-/// `on_unstake_all_balance`'s own work: parsing the balance and building
-/// the burn batch (with the pool state it pushes).
-pub const GAS_ON_UNSTAKE_ALL_BALANCE_OWN: Gas = Gas::from_tgas(10);
-/// `on_unstake_all_balance`: its own work plus the burn it starts and that
-/// burn's callback.
-pub const GAS_ON_UNSTAKE_ALL_BALANCE: Gas = Gas::from_tgas(
-    GAS_ON_UNSTAKE_ALL_BALANCE_OWN.as_tgas()
-        + GAS_FOR_SNEAR_BATCH.as_tgas()
-        + GAS_ON_BURN.as_tgas(),
-);
 
 /// `on_whitelist_checked`: reads and rewrites the validator list (at most
 /// `MAX_VALIDATORS` records, ~20 KB) and emits an event.
@@ -92,13 +79,9 @@ pub const GAS_LIQUID_STAKE: Gas = Gas::from_tgas(
 pub const GAS_LIQUID_UNSTAKE: Gas = Gas::from_tgas(
     GAS_FOR_SNEAR_BATCH.as_tgas() + GAS_ON_BURN.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),
 );
-/// Prepaid gas a liquid `unstake_all` needs: the balance read, its callback
-/// (which carries the burn) and the router's own work. 60 Tgas.
-pub const GAS_LIQUID_UNSTAKE_ALL: Gas = Gas::from_tgas(
-    GAS_FOR_FT_BALANCE_OF.as_tgas()
-        + GAS_ON_UNSTAKE_ALL_BALANCE.as_tgas()
-        + GAS_FOR_OWN_WORK.as_tgas(),
-);
+/// Prepaid gas a liquid `unstake_all` needs: as `unstake`, since sNEAR's
+/// `burn_all` reads and burns the balance in the one call. 45 Tgas.
+pub const GAS_LIQUID_UNSTAKE_ALL: Gas = GAS_LIQUID_UNSTAKE;
 /// Prepaid gas `claim_lockup_governance_tokens` needs. 40 Tgas.
 pub const GAS_LOCKUP_CLAIM: Gas = Gas::from_tgas(
     GAS_FOR_GOVERNANCE_MINT.as_tgas() + GAS_ON_LOCKUP_CLAIM.as_tgas() + GAS_FOR_OWN_WORK.as_tgas(),

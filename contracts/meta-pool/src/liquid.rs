@@ -10,29 +10,22 @@
 //! until the burn landed; only then does the callback remove them and credit
 //! their value at the price of that moment. A failed burn changes nothing.
 //!
-//! `unstake_all` reads the holder's balance with `ft_balance_of` and burns
-//! it in a second step: a transfer between the two makes the burn fail and
-//! nothing changes (the holder simply calls again).
+//! `unstake_all` is one `burn_all` on sNEAR, which burns whatever the holder
+//! holds when it runs and replies with the amount: no transfer can come
+//! between reading the balance and burning it, and it costs what `unstake`
+//! costs.
 
 use meta_common::ext::SNEAR_REGISTRATION_DEPOSIT;
 use near_sdk::json_types::U128;
-use near_sdk::{
-    env, ext_contract, near, require, AccountId, Promise, PromiseError, PromiseOrValue,
-};
+use near_sdk::{env, near, require, AccountId, Promise, PromiseError};
 
 use crate::config::{ACCOUNT_RECORD_COST, MIN_LIQUID_STAKE};
 use crate::epoch::{landed, RawResult};
 use crate::errors::*;
 use crate::events::{log_stake, log_unstake, Event, ShareLine};
 use crate::funding::Draws;
-use crate::gas::{GAS_FOR_FT_BALANCE_OF, GAS_ON_BURN, GAS_ON_MINT, GAS_ON_UNSTAKE_ALL_BALANCE};
+use crate::gas::{GAS_ON_BURN, GAS_ON_MINT};
 use crate::{MetaPool, MetaPoolExt};
-
-/// The one NEP-141 view the router reads on sNEAR.
-#[ext_contract(ext_ft_balance)]
-pub trait FtBalance {
-    fn ft_balance_of(&self, account_id: AccountId) -> U128;
-}
 
 #[near]
 impl MetaPool {
@@ -119,33 +112,36 @@ impl MetaPool {
         U128(0)
     }
 
-    /// Callback of `unstake_all`'s balance read: burns the whole balance.
-    /// Private; never panics. Resolves to the NEAR credited (0 for a zero or
-    /// unreadable balance).
+    /// Callback of a liquid `unstake_all`'s `burn_all`: books the shares
+    /// sNEAR reports burnt as `on_burn` does. Private; never panics. Returns
+    /// the NEAR credited, 0 when nothing was burnt or the burn failed.
     #[private]
-    pub fn on_unstake_all_balance(
+    pub fn on_burn_all(
         &mut self,
         account_id: AccountId,
         #[callback_result(max_bytes = 256)]
         #[serializer(borsh)]
         result: Result<RawResult, PromiseError>,
-    ) -> PromiseOrValue<U128> {
-        let balance = result
+    ) -> U128 {
+        self.advance_index();
+        if !landed(&result) {
+            Event::BurnFailed {
+                account_id: &account_id,
+                shares: U128(0),
+            }
+            .emit();
+            return U128(0);
+        }
+        // Only a broken sNEAR could reply with something that is not an
+        // amount, or more than the supply the router minted: book nothing.
+        let burnt = result
             .ok()
             .and_then(|raw| near_sdk::serde_json::from_slice::<U128>(&raw.0).ok())
             .map_or(0, |b| b.0);
-        // A balance above the supply the router knows is garbage: burn nothing.
-        if balance == 0 || balance > self.books.snear_supply {
-            return PromiseOrValue::Value(U128(0));
+        if burnt == 0 || burnt > self.books.snear_supply {
+            return U128(0);
         }
-        // Dust that could not even pay the record it would create stays
-        // sNEAR (it can still be sent or sold).
-        if !self.accounts.contains_key(&account_id)
-            && self.books.value_of(balance) <= ACCOUNT_RECORD_COST
-        {
-            return PromiseOrValue::Value(U128(0));
-        }
-        self.start_burn(account_id, balance).into()
+        self.book_burn(account_id, burnt)
     }
 
     /// Callback of a liquid unstake's burn. Private; never panics. Returns
@@ -170,48 +166,7 @@ impl MetaPool {
             .emit();
             return U128(0);
         }
-        self.books.snear_supply = self.books.snear_supply.saturating_sub(shares.0);
-        let value = self.books.remove_shares(shares.0);
-        // A holder without a record pays for the one this unstake creates.
-        let record_fee = if self.accounts.contains_key(&account_id) {
-            0
-        } else {
-            self.take_record_fee(value)
-        };
-        if record_fee > 0 {
-            Event::StoragePaid {
-                account_id: &account_id,
-                amount: U128(record_fee),
-                shares: U128(0),
-                storage: "router_record",
-            }
-            .emit();
-        }
-        let credit = value - record_fee;
-        let mut account = self.account(&account_id);
-        if credit > 0 {
-            self.credit_claim(&mut account, credit);
-        }
-        let available_epoch = account.available_epoch;
-        log_unstake(&ShareLine {
-            account_id: &account_id,
-            amount: credit,
-            shares: shares.0,
-            unstaked: account.unstaked,
-            account_shares: 0,
-            total_staked: self.books.total_staked,
-            total_shares: self.books.total_shares,
-        });
-        self.save_account_unchecked(&account_id, account);
-        Event::Unstake {
-            account_id: &account_id,
-            amount: U128(credit),
-            shares,
-            unstaked_available_epoch: available_epoch,
-            lockup: false,
-        }
-        .emit();
-        U128(credit)
+        self.book_burn(account_id, shares.0)
     }
 }
 
@@ -274,16 +229,79 @@ impl MetaPool {
         self.start_burn(account_id, shares)
     }
 
-    /// Starts a liquid `unstake_all`: reads the sNEAR balance first.
+    /// Starts a liquid `unstake_all`: one `burn_all` on sNEAR, which burns
+    /// the whole balance it holds at that moment. A holder without a router
+    /// record burns only a balance worth more than the record
+    /// (`ACCOUNT_RECORD_COST`, paid from the credit by `book_burn`); smaller
+    /// dust stays sNEAR, which can still be sent or sold.
     pub(crate) fn liquid_unstake_all(&mut self, account_id: AccountId) -> Promise {
-        ext_ft_balance::ext(self.snear_account_id.clone())
-            .with_static_gas(GAS_FOR_FT_BALANCE_OF)
-            .ft_balance_of(account_id.clone())
-            .then(
-                Self::ext(env::current_account_id())
-                    .with_static_gas(GAS_ON_UNSTAKE_ALL_BALANCE)
-                    .on_unstake_all_balance(account_id),
-            )
+        let min_shares = if self.accounts.contains_key(&account_id) {
+            1
+        } else {
+            // The fewest shares worth more than the record; none in an
+            // empty pool, where nobody holds sNEAR.
+            self.books
+                .shares_for_unstake(ACCOUNT_RECORD_COST + 1)
+                .unwrap_or(u128::MAX)
+        };
+        Event::BurnAllAttempt {
+            account_id: &account_id,
+            min_shares: U128(min_shares),
+        }
+        .emit();
+        self.snear_burn_all(&account_id, min_shares).then(
+            Self::ext(env::current_account_id())
+                .with_static_gas(GAS_ON_BURN)
+                .on_burn_all(account_id),
+        )
+    }
+
+    /// Books `shares` sNEAR burnt for `account_id`: removes them at the
+    /// price of the moment and credits their value as a claim, less the
+    /// router record a holder without one pays for. Returns the credit.
+    fn book_burn(&mut self, account_id: AccountId, shares: u128) -> U128 {
+        self.books.snear_supply = self.books.snear_supply.saturating_sub(shares);
+        let value = self.books.remove_shares(shares);
+        // A holder without a record pays for the one this unstake creates.
+        let record_fee = if self.accounts.contains_key(&account_id) {
+            0
+        } else {
+            self.take_record_fee(value)
+        };
+        if record_fee > 0 {
+            Event::StoragePaid {
+                account_id: &account_id,
+                amount: U128(record_fee),
+                shares: U128(0),
+                storage: "router_record",
+            }
+            .emit();
+        }
+        let credit = value - record_fee;
+        let mut account = self.account(&account_id);
+        if credit > 0 {
+            self.credit_claim(&mut account, credit);
+        }
+        let available_epoch = account.available_epoch;
+        log_unstake(&ShareLine {
+            account_id: &account_id,
+            amount: credit,
+            shares,
+            unstaked: account.unstaked,
+            account_shares: 0,
+            total_staked: self.books.total_staked,
+            total_shares: self.books.total_shares,
+        });
+        self.save_account_unchecked(&account_id, account);
+        Event::Unstake {
+            account_id: &account_id,
+            amount: U128(credit),
+            shares: U128(shares),
+            unstaked_available_epoch: available_epoch,
+            lockup: false,
+        }
+        .emit();
+        U128(credit)
     }
 
     /// Takes the NEAR of `shares` a new holder left unminted for its sNEAR

@@ -7,7 +7,8 @@
 //! push; a mint that reached sNEAR before that push would settle the new
 //! holder at the old index, and the push would then credit the new shares
 //! with the epochs before they existed: more META claimable than emitted.
-//! So every mint and burn is a batch `[update_pool_state(now), mint|burn]`:
+//! So every mint and burn is a batch `[update_pool_state(now), mint|burn]`
+//! (`burn_all` likewise):
 //! the two actions run in one receipt, in order and atomically (if either
 //! fails, neither happened), and the holder is settled at exactly the index
 //! the router's shares were counted at. A burn gets the same push so an
@@ -28,6 +29,14 @@ use crate::MetaPool;
 struct AmountArgs<'a> {
     account_id: &'a AccountId,
     amount: U128,
+}
+
+/// Arguments of `burn_all`.
+#[derive(Serialize)]
+#[serde(crate = "near_sdk::serde")]
+struct BurnAllArgs<'a> {
+    account_id: &'a AccountId,
+    min_amount: U128,
 }
 
 /// Arguments of `mint`.
@@ -76,6 +85,21 @@ impl MetaPool {
             args(&AmountArgs {
                 account_id,
                 amount: U128(shares),
+            }),
+            NearToken::from_yoctonear(0),
+            GAS_FOR_SNEAR_MINT_BURN,
+        )
+    }
+
+    /// `[update_pool_state, burn_all(account_id, min_shares)]` on sNEAR:
+    /// burns the holder's whole balance if at least `min_shares`, returning
+    /// the shares burnt.
+    pub(crate) fn snear_burn_all(&self, account_id: &AccountId, min_shares: u128) -> Promise {
+        self.snear_with_state().function_call(
+            "burn_all".to_string(),
+            args(&BurnAllArgs {
+                account_id,
+                min_amount: U128(min_shares),
             }),
             NearToken::from_yoctonear(0),
             GAS_FOR_SNEAR_MINT_BURN,

@@ -110,10 +110,12 @@ impl MetaPool {
     /// Unstakes everything the caller has staked; as `unstake`.
     ///
     /// Lockups: spends all router-held shares (`E_ZERO_AMOUNT` if none), so
-    /// the staked balance becomes exactly 0. Liquid: needs 60 Tgas; reads the
-    /// caller's sNEAR balance on sNEAR, then burns all of it (if the balance
-    /// moves between the read and the burn, the burn fails and nothing
-    /// changes; resolves to 0 for a zero balance).
+    /// the staked balance becomes exactly 0. Liquid: needs 45 Tgas, as
+    /// `unstake`; one `burn_all` on sNEAR burns the caller's whole balance
+    /// as it is when the burn runs and the callback credits its value
+    /// (resolves to 0 for a zero balance, or for dust worth no more than the
+    /// router record a first unstake pays for, which stays sNEAR). Emits
+    /// `burn_all_attempt`, then `unstake` or `burn_failed`.
     pub fn unstake_all(&mut self) -> PromiseOrValue<U128> {
         self.advance_index();
         let account_id = env::predecessor_account_id();

@@ -139,7 +139,7 @@ impl Net {
                 "on_fee_mint" => GAS_ON_FEE_MINT,
                 "on_pool_state_pushed" => GAS_ON_POOL_STATE_PUSH,
                 "on_lockup_claim" => GAS_ON_LOCKUP_CLAIM,
-                "on_unstake_all_balance" => GAS_ON_UNSTAKE_ALL_BALANCE_OWN,
+                "on_burn_all" => GAS_ON_BURN,
                 "on_ping" => GAS_ON_PING_OWN,
                 other => panic!("unexpected callback {other}"),
             };
@@ -295,9 +295,31 @@ fn liquid_stake_mints_and_unstake_burns_through_snear() {
         .view(&snear, "ft_balance_of", json!({"account_id": alice}))
         .unwrap();
     assert_eq!(held, minted);
+    let bob = n.net.create_account("bob.near", near(100));
+    n.call(&bob, "deposit_and_stake", json!({}), 10 * YOCTO, 100)
+        .assert_success();
     n.keeper();
-    let out = n.call(&alice, "unstake_all", json!({}), 0, 100);
+    // The wallet's button costs what `unstake` costs: one burn on sNEAR and
+    // its callback, with the same gas attached (the router's requirement
+    // plus what it burns before checking).
+    let gas = GAS_LIQUID_UNSTAKE.as_tgas() + 5;
+    let part = n.call(
+        &bob,
+        "unstake",
+        json!({"amount": YOCTO.to_string()}),
+        0,
+        gas,
+    );
+    part.assert_success();
+    let out = n.call(&alice, "unstake_all", json!({}), 0, gas);
     out.assert_success();
+    let (all_gas, part_gas) = (out.total_gas_burnt(), part.total_gas_burnt());
+    assert!(
+        all_gas.as_gas() <= part_gas.as_gas() + part_gas.as_gas() / 20,
+        "unstake_all burnt {all_gas}, unstake {part_gas}"
+    );
+    assert_eq!(out.receipts.len(), part.receipts.len(), "same receipts");
+    println!("unstake_all {all_gas}, unstake {part_gas}");
     let credited: String = out.json().unwrap();
     // Alice has no unstaked balance: her unstake pays the router record it
     // creates.
@@ -311,7 +333,11 @@ fn liquid_stake_mints_and_unstake_burns_through_snear() {
         .unwrap();
     assert_eq!(held, "0");
     let summary: Value = n.view("get_pool_summary", json!({}));
-    assert_eq!(summary["books"]["snear_supply"], "0");
+    let bob_left: String = n
+        .net
+        .view(&snear, "ft_balance_of", json!({"account_id": bob}))
+        .unwrap();
+    assert_eq!(summary["books"]["snear_supply"], bob_left);
     assert_eq!(summary["books"]["mint_in_flight_shares"], "0");
     assert_eq!(summary["books"]["burn_in_flight_shares"], "0");
 }

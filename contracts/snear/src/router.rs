@@ -95,23 +95,33 @@ impl SNear {
         self.assert_router();
         crate::faults::check("burn");
         require!(amount.0 > 0, ERR_ZERO_AMOUNT);
-        let mut holder = self.settled_holder(&account_id, ERR_NOT_REGISTERED);
-        holder.balance = holder
-            .balance
-            .checked_sub(amount.0)
-            .unwrap_or_else(|| env::panic_str(ERR_INSUFFICIENT_BALANCE));
-        holder::save(&account_id, &holder);
-        self.notify(vec![(
-            account_id.clone(),
-            HolderChange::Balance(holder.balance),
-        )]);
-        self.total_supply -= amount.0;
-        FtBurn {
-            owner_id: &account_id,
-            amount,
-            memo: None,
+        let holder = self.settled_holder(&account_id, ERR_NOT_REGISTERED);
+        self.burn_from(&account_id, holder, amount.0);
+    }
+
+    /// Burns `account_id`'s whole sNEAR balance, after settling its accrual,
+    /// and returns the amount burnt: the router's `unstake_all` in one call,
+    /// so no transfer can slip between reading the balance and burning it.
+    /// Burns nothing and returns 0 for an unknown account or a balance below
+    /// `min_amount` (the router's floor for dust that could not pay for the
+    /// record an unstake creates).
+    ///
+    /// Router only. Gas: within `GAS_FOR_SNEAR_MINT_BURN`. Emits `ft_burn`
+    /// when it burns.
+    pub fn burn_all(&mut self, account_id: AccountId, min_amount: U128) -> U128 {
+        self.assert_router();
+        // The same switch as `burn`: a test that breaks burns breaks both.
+        crate::faults::check("burn");
+        let Some(mut holder) = holder::load(&account_id) else {
+            return U128(0);
+        };
+        holder.settle(self.reward_index());
+        let amount = holder.balance;
+        if amount == 0 || amount < min_amount.0 {
+            return U128(0);
         }
-        .emit();
+        self.burn_from(&account_id, holder, amount);
+        U128(amount)
     }
 
     /// Mirrors the router's totals (for the price views) and its reward
@@ -139,5 +149,28 @@ impl SNear {
         }
         .emit();
         self.pool_state = Some(state);
+    }
+}
+
+impl SNear {
+    /// Takes `amount` (at most the balance) from a settled `holder`, tells
+    /// the router its new balance and emits `ft_burn`.
+    fn burn_from(&mut self, account_id: &AccountId, mut holder: Holder, amount: u128) {
+        holder.balance = holder
+            .balance
+            .checked_sub(amount)
+            .unwrap_or_else(|| env::panic_str(ERR_INSUFFICIENT_BALANCE));
+        holder::save(account_id, &holder);
+        self.notify(vec![(
+            account_id.clone(),
+            HolderChange::Balance(holder.balance),
+        )]);
+        self.total_supply -= amount;
+        FtBurn {
+            owner_id: account_id,
+            amount: U128(amount),
+            memo: None,
+        }
+        .emit();
     }
 }

@@ -226,7 +226,7 @@ pub fn run() -> Flows {
     r.measure("unstake", "liquid, burns sNEAR", record, |s| {
         s.unstake(&alice, 2_000 * ONE_NEAR)
     });
-    r.measure("unstake_all", "liquid, reads then burns sNEAR", None, |s| {
+    r.measure("unstake_all", "liquid, one burn_all on sNEAR", None, |s| {
         s.unstake_all(&bob)
     });
     r.measure(

@@ -749,16 +749,14 @@ impl World {
 }
 
 impl World {
-    /// A liquid holder's `unstake_all` reads its sNEAR balance, then burns
-    /// it; the holder sends sNEAR away 0 to 3 blocks later. The transfer
-    /// goes straight to sNEAR while the burn comes after three hops (router,
-    /// balance read, router), so the transfer always lands first and
-    /// succeeds. Sent with the unstake or one block later it also lands
-    /// before the balance read, and the rest is burnt; two or three blocks
-    /// later it lands between the read and the burn, and the burn of the
-    /// balance read fails (an sNEAR failure the router must survive:
-    /// nothing changes, no lock, no share lost). Localnet's receipt timing
-    /// is fixed, so the wait decides which.
+    /// A liquid holder's `unstake_all` (one `burn_all` on sNEAR, the hop
+    /// after the router) while the holder sends sNEAR away 0 to 3 blocks
+    /// later. Sent with the unstake or one block later, the transfer lands
+    /// on sNEAR first and the rest is burnt; two or three blocks later the
+    /// burn has taken the whole balance and the transfer is refused for a
+    /// short balance: either way nothing is both sent and burnt, and the
+    /// credit is exactly the value of what was burnt. Localnet's receipt
+    /// timing is fixed, so the wait decides which.
     fn race_unstake_all(&mut self, r: &mut Rng) -> Done {
         let snear = self.d.sys.snear.clone();
         let (from, to) = match self.pick_transfer_pair(r) {
@@ -774,12 +772,18 @@ impl World {
         let unstake_expect = Expect::Ok;
         // Read after the transfer: what is left, unless it is dust that
         // could not pay the record its unstake would create (it stays sNEAR).
-        let rest = bal - amount;
+        let sent_first = wait <= 1;
+        let held = if sent_first { bal - amount } else { bal };
         let fee = self.record_fee(&from);
         let pool = self.share_pool();
-        let value = pool.amount_from_shares_down(rest).unwrap_or(0);
-        let burns = wait <= 1 && rest > 0 && !(fee > 0 && value <= ACCOUNT_RECORD_COST);
+        let value = pool.amount_from_shares_down(held).unwrap_or(0);
+        let burns = held > 0 && !(fee > 0 && value <= ACCOUNT_RECORD_COST);
         let credit = if burns { value - fee } else { 0 };
+        let transfer_expect = if !sent_first && burns {
+            Expect::refused("E_INSUFFICIENT_BALANCE")
+        } else {
+            Expect::Ok
+        };
         let label = format!(
             "{} unstake_all while it sends {} sNEAR to {} ({wait} blocks later)",
             self.name(&from),
@@ -815,10 +819,11 @@ impl World {
         })?;
         let (ures, tres) = (classify(&unstake), classify(&transfer));
         self.expect("unstake_all (raced)", &unstake_expect, &ures)?;
-        self.expect("ft_transfer (raced)", &Expect::Ok, &tres)?;
+        self.expect("ft_transfer (raced)", &transfer_expect, &tres)?;
         let left = self.d.sys.snear_balance(&from.id);
         let burnt = ures.amount() > 0;
-        let want_left = if burns { 0 } else { rest };
+        // Unburnt dust stays, less the transfer, which then went through.
+        let want_left = if burns { 0 } else { bal - amount };
         if ures.amount() != credit || left != want_left {
             return Err(Fail::Expectation(format!(
                 "{}: unstake_all of {bal} sNEAR with a transfer of {amount} {wait} blocks later \

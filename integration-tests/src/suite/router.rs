@@ -143,6 +143,18 @@ impl System {
     /// Transfers sNEAR between holders; the sender registers an unknown
     /// receiver first (a registration users pay, noted in the ledger).
     pub fn snear_transfer(&mut self, from: &Staker, to: &Staker, amount: u128) -> ExecutionOutcome {
+        self.snear_transfer_with_gas(from, to, amount, Gas::from_tgas(10))
+    }
+
+    /// [`Self::snear_transfer`] with `gas` attached to the `ft_transfer`
+    /// (under 4.5 Tgas sNEAR skips the router's balance notice).
+    pub fn snear_transfer_with_gas(
+        &mut self,
+        from: &Staker,
+        to: &Staker,
+        amount: u128,
+        gas: Gas,
+    ) -> ExecutionOutcome {
         let snear = self.snear.clone();
         let registered: Value =
             self.view(&snear, "storage_balance_of", json!({"account_id": to.id}));
@@ -166,7 +178,7 @@ impl System {
             "ft_transfer",
             json!({"receiver_id": to.id, "amount": amount.to_string()}),
             1,
-            Gas::from_tgas(10),
+            gas,
         )
     }
 

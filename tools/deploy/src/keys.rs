@@ -7,56 +7,40 @@
 //! callbacks and `migrate`, the router's `mint` and `burn` on sNEAR,
 //! governance's `upgrade` calls on the others).
 
-use near_crypto::{PublicKey, PublicKeyHandle};
-use near_primitives::views::{AccessKeyInfoView, AccessKeyPermissionView};
+use near_api::types::{AccessKey, AccessKeyPermission};
+use near_api::PublicKey;
 
-/// Whether the key may sign any action, `DeployContract` included (gas
-/// keys with full access count: the permission is the same).
-pub fn is_full_access(key: &AccessKeyInfoView) -> bool {
-    matches!(
-        key.access_key.permission,
-        AccessKeyPermissionView::FullAccess | AccessKeyPermissionView::GasKeyFullAccess { .. }
-    )
+/// A key as `view_access_key_list` lists it.
+pub type KeyInfo = (PublicKey, AccessKey);
+
+/// Whether the key may sign any action, `DeployContract` included.
+pub fn is_full_access(key: &KeyInfo) -> bool {
+    matches!(key.1.permission, AccessKeyPermission::FullAccess)
 }
 
-/// The key a `DeleteKey` action can name. The node lists an ML-DSA-65 key
-/// by its hash only, which `DeleteKey` does not take; `None` then.
-pub fn public_key(key: &AccessKeyInfoView) -> Option<PublicKey> {
-    match &key.public_key {
-        PublicKeyHandle::ED25519(k) => Some(PublicKey::ED25519(k.clone())),
-        PublicKeyHandle::SECP256K1(k) => Some(PublicKey::SECP256K1(k.clone())),
-        PublicKeyHandle::MlDsa65(_) => None,
-    }
+/// The key a `DeleteKey` action names.
+pub fn public_key(key: &KeyInfo) -> Option<PublicKey> {
+    Some(key.0)
 }
 
 /// Whether `key` is `ours` with full access: the only key this tool can
 /// sign a contract's lock with.
-pub fn is_ours(key: &AccessKeyInfoView, ours: &PublicKey) -> bool {
-    is_full_access(key) && key.public_key == PublicKeyHandle::from(ours)
+pub fn is_ours(key: &KeyInfo, ours: &PublicKey) -> bool {
+    is_full_access(key) && key.0 == *ours
 }
 
 /// The key and its permission, for messages.
-pub fn describe(key: &AccessKeyInfoView) -> String {
-    match &key.access_key.permission {
-        AccessKeyPermissionView::FullAccess | AccessKeyPermissionView::GasKeyFullAccess { .. } => {
-            format!("{} (full access)", key.public_key)
-        }
-        AccessKeyPermissionView::FunctionCall {
-            receiver_id,
-            method_names,
-            ..
-        }
-        | AccessKeyPermissionView::GasKeyFunctionCall {
-            receiver_id,
-            method_names,
-            ..
-        } => format!(
-            "{} (function call to {receiver_id}, methods {})",
-            key.public_key,
-            if method_names.is_empty() {
+pub fn describe(key: &KeyInfo) -> String {
+    match &key.1.permission {
+        AccessKeyPermission::FullAccess => format!("{} (full access)", key.0),
+        AccessKeyPermission::FunctionCall(f) => format!(
+            "{} (function call to {}, methods {})",
+            key.0,
+            f.receiver_id,
+            if f.method_names.is_empty() {
                 "any".to_string()
             } else {
-                method_names.join(", ")
+                f.method_names.join(", ")
             }
         ),
     }

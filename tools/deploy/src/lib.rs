@@ -1,11 +1,18 @@
-//! Deploys and initialises the protocol (`make deploy NETWORK=...`).
+//! The operator CLI's library (`operator deploy|keeper|status`, `make
+//! deploy|keeper|status NETWORK=...`): deploys and initialises the
+//! protocol, runs the keeper and reads the protocol's state over JSON-RPC,
+//! through near-api.
 //!
 //! - [`suite`]: the accounts and every contract's init arguments (the
 //!   near-workspaces tests take them from here too);
 //! - [`plan`]: the deployment as ordered transactions, each skipped when an
 //!   earlier run already did it: the setup, then the lock that deletes
 //!   every key of sNEAR, governance and the router;
-//! - [`chain`]: the RPC node, through near-jsonrpc-client;
+//! - [`chain`]: the RPC node, through near-api (views, keys, signed
+//!   transactions, retries with backoff, the chain-id check);
+//! - [`keeper_rpc`]: the keeper's chain on an RPC node (the loop itself is
+//!   the `keeper` crate's, shared with the tests and the demo);
+//! - [`status`]: the protocol and one account at a glance;
 //! - [`health`]: the views that must answer after a deployment, and that
 //!   no key is left on the three contracts;
 //! - [`keys`]: access keys as the node lists them;
@@ -15,35 +22,73 @@
 //! check, in that order.
 //!
 //! Keys come from the NEAR credentials directory
-//! (`~/.near-credentials/<network>/<account>.json`, as near-cli writes it);
-//! locally, from the node's `validator_key.json`.
+//! (`~/.near-credentials/<network>/<account>.json`, as near-cli and
+//! near-cli-rs write it) or a key file; locally, from the node's
+//! `validator_key.json`.
 
 pub mod chain;
 pub mod health;
+pub mod keeper_rpc;
 pub mod keys;
 pub mod local;
 pub mod plan;
+pub mod status;
 pub mod suite;
 
 use anyhow::{bail, Context};
-use chain::Chain;
-use near_crypto::KeyFile;
+use chain::{Chain, Key};
 use near_primitives::types::AccountId;
 use plan::{DoneWhen, Plan, Step};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use suite::SuiteIds;
 
-/// Reads `<dir>/<network>/<account>.json`.
+/// Reads `<dir>/<network>/<account>.json`, the file near-cli and
+/// near-cli-rs write (`near account import-account ... save-to-legacy-keychain`).
+/// near-cli-rs may keep several keys of an account as
+/// `<dir>/<network>/<account>/<public key>.json`; the first one found there
+/// is used when the single file is missing.
 pub fn read_credentials(
     dir: &Path,
     network: suite::Network,
     account: &AccountId,
-) -> anyhow::Result<KeyFile> {
+) -> anyhow::Result<Key> {
     let path = dir.join(network.name()).join(format!("{account}.json"));
+    let path = if path.exists() {
+        path
+    } else {
+        let folder = dir.join(network.name()).join(account.as_str());
+        std::fs::read_dir(&folder)
+            .ok()
+            .and_then(|entries| {
+                let mut files: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                    .collect();
+                files.sort();
+                files.into_iter().next()
+            })
+            .unwrap_or(path)
+    };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("no credentials for {account} at {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("invalid key file {}", path.display()))
+    let key = Key::from_key_file_json(&text)
+        .with_context(|| format!("invalid key file {}", path.display()))?;
+    if &key.account_id != account {
+        anyhow::bail!(
+            "{} holds a key of {}, not {account}",
+            path.display(),
+            key.account_id
+        );
+    }
+    Ok(key)
+}
+
+/// Reads a key file given by path (any account).
+pub fn read_key_file(path: &Path) -> anyhow::Result<Key> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read key file {}", path.display()))?;
+    Key::from_key_file_json(&text).with_context(|| format!("invalid key file {}", path.display()))
 }
 
 /// The standard credentials directory: `~/.near-credentials`.
@@ -96,7 +141,7 @@ async fn is_done(chain: &Chain, done: &DoneWhen) -> anyhow::Result<bool> {
             if !chain.has_state_key(id, b"STATE").await? {
                 return Ok(false);
             }
-            let running = chain.account(id).await?.map(|a| a.code_hash);
+            let running = chain.code_hash(id).await?;
             if running.as_ref() != Some(code_hash) {
                 bail!(
                     "{id} is initialised with other code than {wasm} (code hash {} instead of \
@@ -150,7 +195,7 @@ const CONFIRM_INTERVAL: std::time::Duration = std::time::Duration::from_millis(5
 /// Returns how many transactions were sent.
 pub async fn execute(
     chain: &Chain,
-    key: &KeyFile,
+    key: &Key,
     steps: &[Step],
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
@@ -161,7 +206,7 @@ pub async fn execute(
 /// setup's numbers, as the dry run prints them).
 async fn execute_from(
     chain: &Chain,
-    key: &KeyFile,
+    key: &Key,
     steps: &[Step],
     first: usize,
     out: &mut dyn Write,
@@ -173,18 +218,14 @@ async fn execute_from(
             writeln!(out, "{n:>2}. {} (already done)", step.description)?;
             continue;
         }
-        let outcome = chain
+        let hash = chain
             .transact(&step.signer, key, &step.receiver, step.actions.clone())
             .await
             .with_context(|| format!("step {n}: {}", step.description))?;
         confirm(chain, &step.done_when)
             .await
             .with_context(|| format!("step {n}: {}", step.description))?;
-        writeln!(
-            out,
-            "{n:>2}. {} (tx {})",
-            step.description, outcome.transaction.hash
-        )?;
+        writeln!(out, "{n:>2}. {} (tx {hash})", step.description)?;
         sent += 1;
     }
     Ok(sent)
@@ -198,7 +239,7 @@ async fn execute_from(
 /// Fails, deleting nothing, when a contract holds keys but not `key` with
 /// full access (only the account itself can delete its keys, so their
 /// holder must), or holds a key `DeleteKey` cannot name.
-pub async fn lock_steps(chain: &Chain, ids: &SuiteIds, key: &KeyFile) -> anyhow::Result<Vec<Step>> {
+pub async fn lock_steps(chain: &Chain, ids: &SuiteIds, key: &Key) -> anyhow::Result<Vec<Step>> {
     let mut steps = Vec::new();
     for (id, proposal) in plan::locked_contracts(ids) {
         let found = chain.access_keys(id).await?;
@@ -251,7 +292,7 @@ pub struct Deployed {
 /// half way is finished by the next run, which finds the rest done).
 pub async fn deploy(
     chain: &Chain,
-    key: &KeyFile,
+    key: &Key,
     plan: &Plan,
     ids: &SuiteIds,
     out: &mut dyn Write,

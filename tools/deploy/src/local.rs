@@ -2,15 +2,14 @@
 //! background when nothing answers at the RPC address, and left running so
 //! the deployment can be used.
 
-use crate::chain::Chain;
+use crate::chain::{Chain, Key};
 use anyhow::{bail, Context};
-use near_crypto::KeyFile;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The subcommand under which this tool's binary runs the node itself, so
-/// `make deploy` needs no second binary.
+/// `make deploy` needs no second binary (`operator node ...`).
 pub const NODE_SUBCOMMAND: &str = "node";
 
 /// What [`ensure_node`] found or did.
@@ -67,9 +66,10 @@ pub async fn ensure_node(chain: &Chain, home: &Path, rpc_url: &str) -> anyhow::R
 
 /// The local master account: the node's genesis validator, whose key
 /// `init` wrote to `validator_key.json`.
-pub fn master_key(home: &Path) -> anyhow::Result<KeyFile> {
+pub fn master_key(home: &Path) -> anyhow::Result<Key> {
     let path = home.join(localnet::node::VALIDATOR_KEY_FILE);
-    localnet::node::read_key_file(&path).map_err(|e| {
+    let key = localnet::node::read_key_file(&path).map_err(|e| {
         anyhow::anyhow!("{e}: a node not started by this tool needs --master-key <key file>")
-    })
+    })?;
+    Key::from_near_crypto(&key)
 }

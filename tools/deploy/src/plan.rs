@@ -23,14 +23,13 @@
 //! so a separate `new` could be taken first by someone else.
 
 use crate::suite::{self, Network, SuiteIds};
-use near_crypto::PublicKey;
-use near_primitives::account::AccessKey;
-use near_primitives::action::{
-    Action, AddKeyAction, CreateAccountAction, DeleteKeyAction, DeployContractAction,
-    FunctionCallAction, TransferAction,
+use near_api::types::transaction::actions::{
+    AddKeyAction, CreateAccountAction, DeleteKeyAction, DeployContractAction, FunctionCallAction,
+    TransferAction,
 };
-use near_primitives::hash::CryptoHash;
-use near_primitives::types::{AccountId, Gas};
+use near_api::types::{AccessKey, AccessKeyPermission, Action};
+use near_api::{CryptoHash, NearGas as Gas, PublicKey};
+use near_primitives::types::AccountId;
 use near_token::NearToken;
 use serde_json::Value;
 use std::path::Path;
@@ -123,11 +122,7 @@ pub fn delete_keys(contract: &AccountId, proposal: &str, keys: &[PublicKey]) -> 
         receiver: contract.clone(),
         actions: keys
             .iter()
-            .map(|k| {
-                Action::DeleteKey(Box::new(DeleteKeyAction {
-                    public_key: k.clone(),
-                }))
-            })
+            .map(|k| Action::DeleteKey(Box::new(DeleteKeyAction { public_key: *k })))
             .collect(),
         done_when: DoneWhen::NoAccessKey(contract.clone()),
     }
@@ -177,7 +172,7 @@ pub mod balances {
 
 /// Gas for `new` and for the owner's `apply_governance_action`
 /// (`AddValidator` asks 35 Tgas: whitelist check and callback).
-const CALL_GAS: Gas = Gas::from_teragas(50);
+const CALL_GAS: Gas = Gas::from_tgas(50);
 
 fn create(master: &AccountId, id: &AccountId, balance: NearToken, key: &PublicKey) -> Step {
     Step {
@@ -188,11 +183,19 @@ fn create(master: &AccountId, id: &AccountId, balance: NearToken, key: &PublicKe
             Action::CreateAccount(CreateAccountAction {}),
             Action::Transfer(TransferAction { deposit: balance }),
             Action::AddKey(Box::new(AddKeyAction {
-                public_key: key.clone(),
-                access_key: AccessKey::full_access(),
+                public_key: *key,
+                access_key: full_access(),
             })),
         ],
         done_when: DoneWhen::AccountExists(id.clone()),
+    }
+}
+
+/// A full-access key as `AddKey` grants it (the node sets the nonce).
+pub fn full_access() -> AccessKey {
+    AccessKey {
+        nonce: 0.into(),
+        permission: AccessKeyPermission::FullAccess,
     }
 }
 
@@ -234,14 +237,14 @@ fn deploy_and_init(
         ],
         done_when: DoneWhen::Deployed {
             id: id.clone(),
-            code_hash: CryptoHash::hash_bytes(code),
+            code_hash: CryptoHash::hash(code),
             wasm: format!("{name}.wasm"),
         },
     }
 }
 
 /// The staking key a local test pool reports (it validates nothing).
-pub fn pool_stake_key(pool: &AccountId) -> PublicKey {
+pub fn pool_stake_key(pool: &AccountId) -> near_crypto::PublicKey {
     localnet::derive_public_key(pool)
 }
 
@@ -354,7 +357,7 @@ pub fn describe_actions(actions: &[Action]) -> Vec<String> {
             Action::DeployContract(d) => format!(
                 "DeployContract {} bytes, sha256 {}",
                 d.code.len(),
-                CryptoHash::hash_bytes(&d.code)
+                CryptoHash::hash(&d.code)
             ),
             Action::FunctionCall(f) => format!(
                 "FunctionCall {}({}) gas {} deposit {}",
@@ -383,7 +386,7 @@ mod tests {
     }
 
     fn key() -> PublicKey {
-        localnet::derive_public_key(&"test.near".parse().unwrap())
+        crate::chain::api_public_key(&localnet::derive_public_key(&"test.near".parse().unwrap()))
     }
 
     fn function_call(step: &Step, i: usize) -> &FunctionCallAction {
@@ -503,9 +506,7 @@ mod tests {
             .filter(|s| &s.receiver == id)
             .flat_map(|s| &s.actions)
             .filter_map(|a| match a {
-                Action::AddKey(k) if k.access_key == AccessKey::full_access() => {
-                    Some(k.public_key.clone())
-                }
+                Action::AddKey(k) if k.access_key == full_access() => Some(k.public_key),
                 _ => None,
             })
             .collect()
@@ -549,7 +550,7 @@ mod tests {
                 .actions
                 .iter()
                 .map(|a| match a {
-                    Action::DeleteKey(k) => k.public_key.clone(),
+                    Action::DeleteKey(k) => k.public_key,
                     other => panic!("{id}: the lock also does {other:?}"),
                 })
                 .collect();

@@ -24,12 +24,25 @@ impl Network {
         }
     }
 
-    /// The public RPC endpoint (local: the node this tool starts).
-    pub fn default_rpc_url(self) -> &'static str {
+    /// The default RPC endpoint: near-api's presets for testnet and
+    /// mainnet (FastNEAR's free endpoints, which replaced the deprecated
+    /// `rpc.*.near.org`), the node this tool starts on local. Rate limited:
+    /// operators should pass their provider's `--rpc-url` and `--api-key`.
+    pub fn default_rpc_url(self) -> String {
         match self {
-            Network::Local => "http://127.0.0.1:3030",
-            Network::Testnet => "https://rpc.testnet.near.org",
-            Network::Mainnet => "https://rpc.mainnet.near.org",
+            Network::Local => "http://127.0.0.1:3030".to_string(),
+            Network::Testnet => near_api::RPCEndpoint::testnet().url.to_string(),
+            Network::Mainnet => near_api::RPCEndpoint::mainnet().url.to_string(),
+        }
+    }
+
+    /// The chain id the node must report (`status`); `None` on local,
+    /// whose id is whatever its genesis says.
+    pub fn chain_id(self) -> Option<&'static str> {
+        match self {
+            Network::Local => None,
+            Network::Testnet => Some("testnet"),
+            Network::Mainnet => Some("mainnet"),
         }
     }
 

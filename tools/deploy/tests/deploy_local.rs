@@ -4,13 +4,16 @@
 //! other router code that refuses to touch it, the owner's bootstrap
 //! powers without any router key; and dry runs that send nothing.
 
+use deploy::chain::api_public_key;
 use deploy::chain::Chain;
 use deploy::plan::{self, Wasm};
 use deploy::suite::{Network, SuiteIds};
 use localnet::node::{InitOptions, RunningNode};
-use near_primitives::account::{AccessKey, AccessKeyPermission, FunctionCallPermission};
-use near_primitives::action::{Action, AddKeyAction, FunctionCallAction};
-use near_primitives::types::Gas;
+use near_api::types::transaction::actions::{
+    AddKeyAction, FunctionCallAction, FunctionCallPermission,
+};
+use near_api::types::{AccessKeyPermission, Action};
+use near_api::NearGas as Gas;
 use std::path::PathBuf;
 
 fn res() -> PathBuf {
@@ -70,8 +73,8 @@ async fn local_deploy_deletes_every_contract_key_after_the_health_check() -> any
     // Keys the plan never added are found and deleted too: another
     // full-access key and a function-call key (which could call sNEAR's
     // `mint` as the router).
-    let other_key = localnet::derive_public_key(&"someone-else.near".parse()?);
-    let call_key = localnet::derive_public_key(&"a-keeper-bot.near".parse()?);
+    let other_key = api_public_key(&localnet::derive_public_key(&"someone-else.near".parse()?));
+    let call_key = api_public_key(&localnet::derive_public_key(&"a-keeper-bot.near".parse()?));
     let add = |public_key, access_key| {
         Action::AddKey(Box::new(AddKeyAction {
             public_key,
@@ -84,11 +87,11 @@ async fn local_deploy_deletes_every_contract_key_after_the_health_check() -> any
             &key,
             &ids.router,
             vec![
-                add(other_key, AccessKey::full_access()),
+                add(other_key, plan::full_access()),
                 add(
                     call_key,
-                    AccessKey {
-                        nonce: 0,
+                    near_api::types::AccessKey {
+                        nonce: 0.into(),
                         permission: AccessKeyPermission::FunctionCall(FunctionCallPermission {
                             allowance: None,
                             receiver_id: ids.snear.to_string(),
@@ -225,7 +228,7 @@ fn call(method: &str, args: &str) -> Action {
     Action::FunctionCall(Box::new(FunctionCallAction {
         method_name: method.into(),
         args: args.as_bytes().to_vec(),
-        gas: Gas::from_teragas(50),
+        gas: Gas::from_tgas(50),
         deposit: near_token::NearToken::ZERO,
     }))
 }
@@ -242,8 +245,9 @@ fn testnet_dry_run_prints_the_transactions_and_sends_nothing() {
         "private_key": secret,
     });
     std::fs::write(creds.join("testnet/meta.testnet.json"), key.to_string()).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_deploy"))
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_operator"))
         .args([
+            "deploy",
             "--network",
             "testnet",
             "--dry-run",
@@ -332,7 +336,8 @@ fn testnet_dry_run_prints_the_transactions_and_sends_nothing() {
 #[test]
 fn mainnet_needs_yes_and_testnet_needs_credentials() {
     let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_deploy"))
+        std::process::Command::new(env!("CARGO_BIN_EXE_operator"))
+            .arg("deploy")
             .args(args)
             .arg("--res")
             .arg(res())
@@ -377,5 +382,9 @@ fn mainnet_needs_yes_and_testnet_needs_credentials() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no credentials for x.testnet"));
     let out = run(&["--network", "devnet"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown network"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown network"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

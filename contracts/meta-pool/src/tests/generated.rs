@@ -167,6 +167,7 @@ fn fault_step(w: &mut World, r: &mut Rng) {
         2 => (v.as_str(), "unstake"),
         3 => (v.as_str(), "withdraw"),
         4 => (SNEAR, "mint"),
+        // sNEAR's one switch breaks `burn` and `burn_all` alike.
         _ => (SNEAR, "burn"),
     };
     let fault = if r.below(3) == 0 && method == "get_account" {

@@ -9,6 +9,7 @@ use near_sdk::serde_json::json;
 use near_sdk::test_utils::get_created_receipts;
 
 const ALICE: &str = "alice.near";
+const BOB: &str = "bob.near";
 
 /// A new sNEAR holder's first liquid stake of `amount` into a pool at
 /// `price` (its totals before the stake), when nothing else changes the
@@ -303,7 +304,7 @@ fn a_failed_burn_changes_nothing() {
 }
 
 #[test]
-fn unstake_all_reads_the_balance_then_burns_it() {
+fn unstake_all_burns_the_whole_balance_in_one_call() {
     let mut w = World::new();
     // At a price of 1 the registration takes `SNEAR_REG` and its shares.
     let minted = minted_for_new_holder(&w.price(), near(7));
@@ -320,6 +321,29 @@ fn unstake_all_reads_the_balance_then_burns_it() {
     );
     assert_eq!(w.snear[&id(ALICE)], 0);
     assert_eq!(w.account(ALICE).unstaked, credited);
+    assert_eq!(w.all_events("burn_all_attempt").len(), 1);
+    w.check();
+}
+
+/// The attack the two-step `unstake_all` invited: sNEAR sent to the holder
+/// after the call but before the burn. One `burn_all` burns what the holder
+/// holds when it runs, and the router credits exactly that.
+#[test]
+fn snear_received_while_unstake_all_is_in_flight_is_burnt_and_credited() {
+    let mut w = World::new();
+    let alice = w.deposit_and_stake(ALICE, near(4));
+    let bob = w.deposit_and_stake(BOB, near(3));
+    w.call(ALICE, 0, |c| drop(c.unstake_all()));
+    let in_flight = w.hold();
+    // Bob's `ft_transfer` to Alice lands first.
+    *w.snear.get_mut(&id(BOB)).unwrap() -= bob;
+    *w.snear.get_mut(&id(ALICE)).unwrap() += bob;
+    let value = w.c.books.value_of(alice + bob);
+    let out = w.release(in_flight);
+    let credited: U128 = decode(out);
+    assert_eq!(credited.0, value - ACCOUNT_RECORD_COST);
+    assert_eq!(w.snear[&id(ALICE)], 0);
+    assert_eq!(w.c.books.snear_supply, 0);
     w.check();
 }
 
@@ -327,12 +351,13 @@ fn unstake_all_reads_the_balance_then_burns_it() {
 fn unstake_all_with_nothing_resolves_to_zero() {
     let mut w = World::new();
     assert_eq!(w.unstake_all(ALICE), 0);
-    assert!(w.all_events("burn_attempt").is_empty());
+    assert!(w.all_events("unstake").is_empty());
+    assert_eq!(w.view().get_number_of_accounts(), 0);
     w.check();
 }
 
 #[test]
-fn unstake_all_with_a_garbage_balance_burns_nothing() {
+fn unstake_all_with_a_garbage_reply_books_nothing() {
     let mut w = World::new();
     let minted = minted_for_new_holder(&w.price(), near(1));
     assert_eq!(w.deposit_and_stake(ALICE, near(1)), minted);
@@ -341,25 +366,25 @@ fn unstake_all_with_a_garbage_balance_burns_nothing() {
         b"\"12x\"".to_vec(),
         b"\"99999999999999999999999999999\"".to_vec(),
     ] {
-        w.fault(SNEAR, "ft_balance_of", Fault::Reply(reply), false);
+        w.fault(SNEAR, "burn_all", Fault::Reply(reply), false);
         assert_eq!(w.unstake_all(ALICE), 0);
+        assert_eq!(w.c.books.snear_supply, minted);
     }
-    w.fault(SNEAR, "ft_balance_of", Fault::Fail, false);
-    assert_eq!(w.unstake_all(ALICE), 0);
     assert_eq!(w.snear[&id(ALICE)], minted);
     w.check();
 }
 
 #[test]
-fn a_balance_moved_between_read_and_burn_changes_nothing() {
+fn a_failed_burn_all_changes_nothing() {
     let mut w = World::new();
     let minted = minted_for_new_holder(&w.price(), near(3));
     assert_eq!(w.deposit_and_stake(ALICE, near(3)), minted);
-    // The holder sends sNEAR away after the balance was read.
-    w.fault(SNEAR, "burn", Fault::Fail, false);
+    w.fault(SNEAR, "burn_all", Fault::Fail, false);
     assert_eq!(w.unstake_all(ALICE), 0);
+    assert_eq!(w.all_events("burn_failed").len(), 1);
     assert_eq!(w.c.books.snear_supply, minted);
     assert_eq!(w.snear[&id(ALICE)], minted, "nothing burnt");
+    assert_eq!(w.view().get_number_of_accounts(), 0);
     w.check();
 }
 
@@ -396,9 +421,9 @@ fn liquid_unstake_needs_gas_for_the_burn() {
 
 #[test]
 #[should_panic(expected = "E_NOT_ENOUGH_GAS")]
-fn liquid_unstake_all_needs_gas_for_read_and_burn() {
+fn liquid_unstake_all_needs_gas_for_the_burn() {
     let mut w = World::new();
-    w.prepaid_tgas = 55;
+    w.prepaid_tgas = 40;
     w.unstake_all(ALICE);
 }
 

@@ -83,6 +83,18 @@ fn burn_settles_before_removing() {
 }
 
 #[test]
+fn burn_all_settles_before_removing() {
+    deploy();
+    let x = 7 * ONE;
+    let (d1, d2) = (S / 2, S / 9);
+    mint(ALICE, x);
+    push_index(d1, 1);
+    Call::by(ROUTER).ok(|c| c.burn_all(id(ALICE), U128(1)));
+    push_index(d1 + d2, 2);
+    assert_eq!(unclaimed(ALICE), earned(x, d1), "nothing after the burn");
+}
+
+#[test]
 fn a_holder_minted_after_an_index_move_earns_only_from_then() {
     deploy();
     push_index(4 * S, 1);

@@ -155,6 +155,56 @@ fn burn_rejections_change_nothing() {
 }
 
 #[test]
+fn burn_all_burns_the_whole_balance_and_returns_it() {
+    deploy();
+    mint(ALICE, 5 * ONE);
+    mint(BOB, ONE);
+    let burnt = Call::by(ROUTER).ok(|c| c.burn_all(id(ALICE), U128(1)));
+    assert_eq!(burnt.0, 5 * ONE);
+    assert_eq!((balance(ALICE), supply()), (0, ONE));
+    assert_eq!(
+        events(),
+        vec![serde_json::json!({
+            "standard": "nep141", "version": "1.0.0", "event": "ft_burn",
+            "data": [{"owner_id": ALICE, "amount": (5 * ONE).to_string()}]
+        })]
+    );
+    assert_eq!(
+        noticed(),
+        vec![(id(ALICE), meta_common::mirror::HolderChange::Balance(0))],
+        "the router learns the new balance as for any burn"
+    );
+    // The record stays: the holder unregisters it (and gets its deposit).
+    assert!(holder(ALICE).is_some());
+}
+
+#[test]
+fn burn_all_below_the_floor_or_of_nobody_burns_nothing() {
+    deploy();
+    mint(ALICE, 5 * ONE);
+    register(CAROL);
+    let before = snapshot();
+    for (who, floor) in [(ALICE, 5 * ONE + 1), (BOB, 1), (CAROL, 0), (CAROL, 1)] {
+        let burnt = Call::by(ROUTER).ok(|c| c.burn_all(id(who), U128(floor)));
+        assert_eq!(burnt.0, 0, "{who} with floor {floor}");
+        assert!(events().is_empty(), "no ft_burn for {who}");
+        assert!(notices().is_empty(), "no notice for {who}");
+    }
+    assert_eq!(snapshot(), before, "nothing written");
+    // Exactly the floor burns.
+    let burnt = Call::by(ROUTER).ok(|c| c.burn_all(id(ALICE), U128(5 * ONE)));
+    assert_eq!(burnt.0, 5 * ONE);
+}
+
+#[test]
+fn burn_all_is_the_routers_alone() {
+    deploy();
+    mint(ALICE, 5 * ONE);
+    Call::by(ALICE).err("E_NOT_ROUTER", |c| c.burn_all(id(ALICE), U128(1)));
+    assert_eq!(balance(ALICE), 5 * ONE);
+}
+
+#[test]
 fn pool_state_is_mirrored_and_announced() {
     deploy();
     let state = PoolState {
