@@ -28,8 +28,8 @@ use std::sync::Once;
 pub use crate::keeper::GAS_BEFORE_CHECK;
 pub use meta_common::actions::ONE_META;
 pub use meta_common::ext::GOVERNANCE_MINT_DEPOSIT;
-/// The router's gas budgets for a liquid `stake`/`deposit_and_stake`/
-/// `unstake` (40 Tgas) and `unstake_all` (60 Tgas).
+/// The router's gas budgets for a liquid `stake`/`deposit_and_stake`,
+/// `unstake` and `unstake_all` (45 Tgas each).
 pub use meta_pool::gas::{GAS_LIQUID_STAKE, GAS_LIQUID_UNSTAKE, GAS_LIQUID_UNSTAKE_ALL};
 
 /// About the least gas a router call with the gas `budget` must
@@ -389,6 +389,23 @@ impl Suite {
         Ok((info.epoch_height, info.epoch_start_height))
     }
 
+    /// The current validator set, `(account, stake)`, from the node's
+    /// `validators` method.
+    pub async fn current_validators(&self) -> anyhow::Result<Vec<(AccountId, u128)>> {
+        let client = near_jsonrpc_client::JsonRpcClient::connect(self.rpc_url());
+        let info = client
+            .call(
+                near_jsonrpc_client::methods::validators::RpcValidatorRequest {
+                    epoch_reference: near_primitives::types::EpochReference::Latest,
+                },
+            )
+            .await?;
+        info.current_validators
+            .into_iter()
+            .map(|v| Ok((v.account_id.as_str().parse()?, v.stake.as_yoctonear())))
+            .collect()
+    }
+
     /// Blocks per epoch, from the node's protocol config.
     pub async fn epoch_length(&self) -> anyhow::Result<u64> {
         let client = near_jsonrpc_client::JsonRpcClient::connect(self.rpc_url());
@@ -457,6 +474,43 @@ impl Suite {
         let balance = self.meta_balance(who.id()).await?;
         ensure!(balance >= minted, "claimed {minted}, holds {balance}");
         Ok(balance)
+    }
+
+    /// A new account `prefix` that earned, by staking 100 NEAR and
+    /// claiming through sNEAR, the META a proposal needs (the proposal
+    /// threshold and the quorum floor, `min_quorum`, where governance has
+    /// one, read from governance); its META balance. The owner first raises
+    /// the emission to its hard cap (an action it may take during
+    /// bootstrap) so that takes a few router epochs of 43,200 blocks, not
+    /// thousands.
+    pub async fn voter_with_meta(&self, prefix: &str) -> anyhow::Result<(Account, u128)> {
+        use meta_common::actions::MAX_META_PER_EPOCH;
+        use meta_pool::config::EPOCH_BLOCKS;
+        const VOTER_STAKE: NearToken = NearToken::from_near(100);
+        let config: Value = self.governance.view("get_config").await?.json()?;
+        let rule = |name: &str| -> anyhow::Result<u128> {
+            match config["config"][name].as_str() {
+                Some(v) => Ok(v.parse()?),
+                None => Ok(0),
+            }
+        };
+        let needed = rule("proposal_threshold")?.max(rule("min_quorum")?);
+        ensure!(needed > 0, "governance asks no META to propose: {config}");
+        self.owner_action(&RouterAction::SetEmission {
+            meta_per_epoch: near_sdk::json_types::U128(MAX_META_PER_EPOCH),
+        })
+        .await?;
+        // The voter holds VOTER_STAKE of the VOTER_STAKE + seed shares.
+        let stake = VOTER_STAKE.as_yoctonear();
+        let all = stake + suite::ROUTER_SEED.as_yoctonear();
+        let per_epoch = MAX_META_PER_EPOCH / all * stake;
+        let epochs = needed.div_ceil(per_epoch) as u64 + 1;
+        let voter = self.user(prefix, 150).await?;
+        let meta = self
+            .earn_meta(&voter, VOTER_STAKE, epochs * EPOCH_BLOCKS)
+            .await?;
+        ensure!(meta >= needed, "earned {meta} META < {needed}");
+        Ok((voter, meta))
     }
 
     /// A router action by its owner while the router is in bootstrap (as

@@ -6,47 +6,9 @@
 
 use integration_tests::sandbox;
 use integration_tests::workspaces::{deploy_and_init, Suite};
-use meta_common::actions::{RouterAction, MAX_META_PER_EPOCH};
-use meta_pool::config::EPOCH_BLOCKS;
-use near_sdk::json_types::U128;
 use near_workspaces::types::{Gas, NearToken};
 use near_workspaces::Account;
 use serde_json::{json, Value};
-
-const VOTER_STAKE: NearToken = NearToken::from_near(100);
-
-/// A voter who earned, by staking and claiming, the META a proposal needs:
-/// the proposal threshold and the quorum floor (`min_quorum`, where
-/// governance has one), read from governance. The owner first raises the
-/// emission to its hard cap (an action it may take during bootstrap) so
-/// that takes a few router epochs of 43,200 blocks, not thousands.
-async fn voter_with_meta(suite: &Suite) -> anyhow::Result<(Account, u128)> {
-    let config: Value = suite.governance.view("get_config").await?.json()?;
-    let rule = |name: &str| -> anyhow::Result<u128> {
-        match config["config"][name].as_str() {
-            Some(v) => Ok(v.parse()?),
-            None => Ok(0),
-        }
-    };
-    let needed = rule("proposal_threshold")?.max(rule("min_quorum")?);
-    assert!(needed > 0, "{config}");
-    suite
-        .owner_action(&RouterAction::SetEmission {
-            meta_per_epoch: U128(MAX_META_PER_EPOCH),
-        })
-        .await?;
-    // The voter holds VOTER_STAKE of the VOTER_STAKE + seed shares.
-    let stake = VOTER_STAKE.as_yoctonear();
-    let all = stake + deploy::suite::ROUTER_SEED.as_yoctonear();
-    let per_epoch = MAX_META_PER_EPOCH / all * stake;
-    let epochs = needed.div_ceil(per_epoch) as u64 + 1;
-    let voter = suite.user("voter", 150).await?;
-    let meta = suite
-        .earn_meta(&voter, VOTER_STAKE, epochs * EPOCH_BLOCKS)
-        .await?;
-    assert!(meta >= needed, "{meta} < {needed}");
-    Ok((voter, meta))
-}
 
 async fn propose(suite: &Suite, proposer: &Account, kind: Value) -> anyhow::Result<Option<u64>> {
     let out = proposer
@@ -90,7 +52,7 @@ async fn queue_after_the_vote(suite: &Suite, id: u64) -> anyhow::Result<u64> {
 #[tokio::test]
 async fn a_guardian_proposal_goes_from_vote_to_execution() -> anyhow::Result<()> {
     let suite = Suite::deploy(sandbox!().await?).await?;
-    let (voter, meta) = voter_with_meta(&suite).await?;
+    let (voter, meta) = suite.voter_with_meta("voter").await?;
     let guardian = suite.user("guardian", 5).await?;
 
     let id = propose(
@@ -152,7 +114,7 @@ async fn an_added_validator_is_checked_against_the_whitelist_and_executed_on_the
 ) -> anyhow::Result<()> {
     let worker = sandbox!().await?;
     let suite = Suite::deploy(worker.clone()).await?;
-    let (voter, _) = voter_with_meta(&suite).await?;
+    let (voter, _) = suite.voter_with_meta("voter").await?;
     let add = |id: &near_workspaces::AccountId| json!({ "Router": { "AddValidator": { "account_id": id, "weight_bps": 5000 } } });
     // A third pool, whitelisted but not yet a validator of the router.
     let id: near_workspaces::AccountId = format!("pool-c.{}", suite.root.id()).parse()?;

@@ -5,7 +5,9 @@ mod node_support;
 
 use near_primitives::action::{Action, TransferAction};
 use near_token::NearToken;
-use node_support::{fresh_home, http_exchange, http_post, key_for, TestNode};
+use node_support::{
+    fresh_home, http_exchange, http_exchange_with_head, http_post, key_for, TestNode,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -45,6 +47,50 @@ fn malformed_requests_get_nearcore_errors_and_the_node_keeps_serving() {
     assert_eq!(http_exchange(node.addr, &chunked).0, 413);
     // Still serving.
     assert!(node.result("status", Value::Null)["sync_info"]["latest_block_height"].is_u64());
+}
+
+#[test]
+fn browsers_on_any_origin_may_call_the_node() {
+    let node = TestNode::start();
+    // The preflight a page sends before POSTing JSON to another origin.
+    let (code, head, body) = http_exchange_with_head(
+        node.addr,
+        b"OPTIONS / HTTP/1.1\r\nHost: x\r\nOrigin: http://page.example\r\n\
+          Access-Control-Request-Method: POST\r\n\
+          Access-Control-Request-Headers: content-type\r\n\
+          Access-Control-Request-Private-Network: true\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(code, 204);
+    assert!(body.is_empty());
+    for header in [
+        "access-control-allow-origin: *",
+        "access-control-allow-headers: content-type",
+        "access-control-allow-private-network: true",
+    ] {
+        assert!(head.contains(header), "no `{header}` in {head}");
+    }
+    assert!(head.contains("access-control-allow-methods:") && head.contains("post"));
+    // The call itself, and an error reply, carry the origin header too.
+    let request = br#"{"jsonrpc":"2.0","id":"t","method":"status","params":[]}"#;
+    let (code, head, body) = http_exchange_with_head(node.addr, &post_with_origin(request));
+    assert_eq!(code, 200);
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert!(body["result"]["sync_info"]["latest_block_height"].is_u64());
+    let (code, head, _) = http_exchange_with_head(node.addr, &post_with_origin(b"{not json"));
+    assert_eq!(code, 400);
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
+}
+
+fn post_with_origin(body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nOrigin: http://page.example\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
 }
 
 #[test]

@@ -230,20 +230,21 @@ impl MetaPool {
     }
 
     /// Starts a liquid `unstake_all`: one `burn_all` on sNEAR, which burns
-    /// the whole balance it holds at that moment. A holder without a router
-    /// record burns only a balance worth more than the record
-    /// (`ACCOUNT_RECORD_COST`, paid from the credit by `book_burn`); smaller
-    /// dust stays sNEAR, which can still be sent or sold.
+    /// the whole balance it holds at that moment when it is worth more than
+    /// a router record (`ACCOUNT_RECORD_COST`, paid from the credit by
+    /// `book_burn` for a holder without one); smaller dust stays sNEAR,
+    /// which can still be sent, sold, or unstaked by amount once the
+    /// account has a record. The floor is the same for every holder: asking
+    /// whether the account has a record would cost a storage read, and
+    /// `unstake_all` is to cost no more than `unstake` (which skips it for
+    /// any amount above the record cost).
     pub(crate) fn liquid_unstake_all(&mut self, account_id: AccountId) -> Promise {
-        let min_shares = if self.accounts.contains_key(&account_id) {
-            1
-        } else {
-            // The fewest shares worth more than the record; none in an
-            // empty pool, where nobody holds sNEAR.
-            self.books
-                .shares_for_unstake(ACCOUNT_RECORD_COST + 1)
-                .unwrap_or(u128::MAX)
-        };
+        // The fewest shares worth more than the record; none in an empty
+        // pool, where nobody holds sNEAR.
+        let min_shares = self
+            .books
+            .shares_for_unstake(ACCOUNT_RECORD_COST + 1)
+            .unwrap_or(u128::MAX);
         Event::BurnAllAttempt {
             account_id: &account_id,
             min_shares: U128(min_shares),

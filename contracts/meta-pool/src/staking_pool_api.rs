@@ -113,8 +113,8 @@ impl MetaPool {
     /// the staked balance becomes exactly 0. Liquid: needs 45 Tgas, as
     /// `unstake`; one `burn_all` on sNEAR burns the caller's whole balance
     /// as it is when the burn runs and the callback credits its value
-    /// (resolves to 0 for a zero balance, or for dust worth no more than the
-    /// router record a first unstake pays for, which stays sNEAR). Emits
+    /// (resolves to 0 for a zero balance, or for dust worth no more than a
+    /// router record, 2.62 mNEAR, which stays sNEAR). Emits
     /// `burn_all_attempt`, then `unstake` or `burn_failed`.
     pub fn unstake_all(&mut self) -> PromiseOrValue<U128> {
         self.advance_index();

@@ -770,14 +770,14 @@ impl World {
         self.promise.dirty(self.epoch());
         // An exit never depends on the router's own funds.
         let unstake_expect = Expect::Ok;
-        // Read after the transfer: what is left, unless it is dust that
-        // could not pay the record its unstake would create (it stays sNEAR).
+        // Read after the transfer: what is left, unless it is dust worth no
+        // more than a router record (it stays sNEAR, record or not).
         let sent_first = wait <= 1;
         let held = if sent_first { bal - amount } else { bal };
         let fee = self.record_fee(&from);
         let pool = self.share_pool();
         let value = pool.amount_from_shares_down(held).unwrap_or(0);
-        let burns = held > 0 && !(fee > 0 && value <= ACCOUNT_RECORD_COST);
+        let burns = value > ACCOUNT_RECORD_COST;
         let credit = if burns { value - fee } else { 0 };
         let transfer_expect = if !sent_first && burns {
             Expect::refused("E_INSUFFICIENT_BALANCE")

@@ -496,9 +496,10 @@ impl World {
         let bal = self.d.sys.snear_balance(&s.id);
         let (gas, case) = liquid_gas(r, GAS_LIQUID_UNSTAKE_ALL);
         let expect = with_gas(case, Expect::Ok);
-        // Dust that could not pay the record it would create stays sNEAR.
-        let fee = self.record_fee(&s);
-        let dust = fee > 0 && self.share_pool().amount_from_shares_down(bal).unwrap_or(0) <= fee;
+        // Dust worth no more than a router record stays sNEAR, whether or
+        // not the holder has a record (the router does not look).
+        let dust = self.share_pool().amount_from_shares_down(bal).unwrap_or(0)
+            <= meta_pool::config::ACCOUNT_RECORD_COST;
         let id = s.id.clone();
         let label = format!("{label} ({} sNEAR, {} Tgas)", fmt_near(bal), gas.as_tgas());
         let out = self.step(label, |sys| {

@@ -34,7 +34,7 @@ impl World {
         let mut owed: BTreeMap<AccountId, u128> = BTreeMap::new();
         let mut paid: BTreeMap<AccountId, u128> = BTreeMap::new();
         for s in self.stakers() {
-            if !s.is_lockup() && !self.holds_anything(&s) {
+            if self.snear_dust(&s) {
                 dust.insert(s.id.clone(), self.d.sys.snear_balance(&s.id));
             }
             self.exit(&s)?;
@@ -125,24 +125,28 @@ impl World {
         self.keeper_round(Some(KEEPER_GAS)).map(|_| ())
     }
 
-    /// Whether the router (or sNEAR) still holds anything of `s`. sNEAR
-    /// dust worth no more than the router record an unstake would create,
-    /// held by an account without one, is not: the router burns nothing of
-    /// it (`unstake_all` resolves to 0) and it stays the holder's token, to
-    /// send or sell.
+    /// Whether the router (or sNEAR) still holds anything of `s` to pay
+    /// out. sNEAR dust ([`Self::snear_dust`]) is not: it stays the holder's
+    /// token, to send or sell.
     fn holds_anything(&self, s: &Staker) -> bool {
         if s.is_lockup() {
             return self.d.sys.core_views(&s.id).total > 0;
         }
         let snear = self.d.sys.snear_balance(&s.id);
         let unstaked = self.details(&s.id).unstaked_balance.0;
-        let dust = self.record_fee(s) > 0
+        unstaked > 0 || (snear > 0 && !self.snear_dust(s))
+    }
+
+    /// A liquid holder's sNEAR worth no more than a router record: the
+    /// router's `unstake_all` burns nothing of it (resolves to 0), record
+    /// or not.
+    fn snear_dust(&self, s: &Staker) -> bool {
+        !s.is_lockup()
             && self
                 .share_pool()
-                .amount_from_shares_down(snear)
+                .amount_from_shares_down(self.d.sys.snear_balance(&s.id))
                 .unwrap_or(0)
-                <= ACCOUNT_RECORD_COST;
-        unstaked > 0 || (snear > 0 && !dust)
+                <= ACCOUNT_RECORD_COST
     }
 
     /// Unstakes everything `s` has staked: its shares (a lockup's at the
@@ -156,7 +160,7 @@ impl World {
         } else {
             self.d.sys.snear_balance(&s.id)
         };
-        if staked == 0 || !self.holds_anything(s) {
+        if staked == 0 || self.snear_dust(s) {
             return Ok(());
         }
         let unstaked = self.details(&s.id).unstaked_balance.0;

@@ -6,11 +6,20 @@
 //! 400 for request validation errors (unparsable JSON, unknown method, bad
 //! params), 408 for transaction timeouts, 500 for internal errors, 413 for a
 //! body over `rpc.limits_config.json_payload_max_size`.
+//!
+//! Cross-origin requests are allowed from any origin, as nearcore's default
+//! `cors_allowed_origins = ["*"]`: a web page (the dashboard, a wallet in
+//! development) reads the node from the browser. Preflights (`OPTIONS`) are
+//! answered for every route.
 
 use super::{rpc, status_view, Shared};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{
+    HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
+    CONTENT_LENGTH, CONTENT_TYPE,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use near_jsonrpc_primitives::errors::{RpcError, RpcErrorKind};
@@ -93,6 +102,43 @@ async fn produce_blocks(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
 type Resp = Response<Full<Bytes>>;
 
 async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
+    let mut response = if req.method() == Method::OPTIONS {
+        preflight(&req)
+    } else {
+        serve_route(shared, req).await
+    };
+    response
+        .headers_mut()
+        .insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}
+
+/// The answer to a CORS preflight: any origin may POST JSON (the headers it
+/// asks for are echoed), for a day; a page on a public origin may also
+/// reach a node on loopback (Private Network Access).
+fn preflight(req: &Request<Incoming>) -> Resp {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
+    );
+    let asked = req
+        .headers()
+        .get(ACCESS_CONTROL_REQUEST_HEADERS)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("content-type"));
+    headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, asked);
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    headers.insert(
+        "access-control-allow-private-network",
+        HeaderValue::from_static("true"),
+    );
+    response
+}
+
+async fn serve_route(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
     match (req.method(), req.uri().path()) {
         (&Method::POST, "/") => json_rpc(shared, req).await,
         (&Method::GET | &Method::HEAD, "/status") => {
@@ -169,10 +215,9 @@ fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Resp {
     let bytes = serde_json::to_vec(body).expect("responses serialize");
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

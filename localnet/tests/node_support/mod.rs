@@ -231,6 +231,13 @@ pub fn http_get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
 
 /// Writes a raw request and reads the response until the server closes.
 pub fn http_exchange(addr: SocketAddr, request: &[u8]) -> (u16, Vec<u8>) {
+    let (status, _, body) = http_exchange_with_head(addr, request);
+    (status, body)
+}
+
+/// The status, the response head (status line and headers, lower-cased)
+/// and the body of one raw HTTP exchange.
+pub fn http_exchange_with_head(addr: SocketAddr, request: &[u8]) -> (u16, String, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -243,7 +250,7 @@ pub fn http_exchange(addr: SocketAddr, request: &[u8]) -> (u16, Vec<u8>) {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .expect("an HTTP response");
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, raw[split + 4..].to_vec())
+    (status, head, raw[split + 4..].to_vec())
 }

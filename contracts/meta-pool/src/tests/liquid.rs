@@ -356,6 +356,30 @@ fn unstake_all_with_nothing_resolves_to_zero() {
     w.check();
 }
 
+/// The dust floor is the same for every holder: `unstake_all` leaves a
+/// balance worth no more than a router record in place, even for an
+/// account that has a record (asking would cost `unstake_all` a storage
+/// read `unstake` does not pay); `unstake` by amount takes it then.
+#[test]
+fn unstake_all_leaves_dust_worth_no_more_than_a_record_even_with_one() {
+    let mut w = World::new();
+    let minted = w.deposit_and_stake(ALICE, near(1));
+    // At a price of 1: keep exactly a record's worth as sNEAR.
+    let first = w.unstake(ALICE, minted - ACCOUNT_RECORD_COST);
+    assert!(first > 0);
+    assert!(w.view().get_number_of_accounts() == 1, "alice has a record");
+    assert_eq!(w.snear[&id(ALICE)], ACCOUNT_RECORD_COST);
+    assert_eq!(w.unstake_all(ALICE), 0, "dust stays sNEAR");
+    assert_eq!(w.snear[&id(ALICE)], ACCOUNT_RECORD_COST);
+    assert_eq!(w.account(ALICE).unstaked, first);
+    assert!(w.all_events("unstake").len() == 1);
+    // Unstaking it by amount works: the record exists.
+    assert_eq!(w.unstake(ALICE, ACCOUNT_RECORD_COST), ACCOUNT_RECORD_COST);
+    assert_eq!(w.snear[&id(ALICE)], 0);
+    assert_eq!(w.account(ALICE).unstaked, first + ACCOUNT_RECORD_COST);
+    w.check();
+}
+
 #[test]
 fn unstake_all_with_a_garbage_reply_books_nothing() {
     let mut w = World::new();
