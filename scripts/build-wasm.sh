@@ -43,6 +43,23 @@ export RUSTC_BOOTSTRAP=1
 export CARGO_ENCODED_RUSTFLAGS=$'-C\x1ftarget-cpu=mvp\x1f-C\x1flink-arg=-s\x1f--cfg\x1fnear'
 unset RUSTFLAGS
 
+# NEP-330's `link` (`contract_source_metadata`), read by near-sdk's macro
+# from NEP330_LINK at compile time. Cargo does not track that variable, so
+# the contracts that embed it are rebuilt when it changes (a stamp per
+# target directory).
+link=$(scripts/source-link.sh)
+if [ -n "$link" ]; then export NEP330_LINK="$link"; else unset NEP330_LINK; fi
+relink() { # target-dir
+    local stamp="$1/.source-link"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$link" ] && return 0
+    if [ -d "$1" ]; then
+        "$WASM_CARGO" clean --quiet --release --target "$TARGET" --target-dir "$1" \
+            -p meta-pool -p snear -p governance 2>/dev/null || true
+    fi
+    mkdir -p "$1"
+    printf '%s' "$link" >"$stamp"
+}
+
 mkdir -p res
 built=()
 build() { # target-dir features packages...
@@ -51,6 +68,7 @@ build() { # target-dir features packages...
     local args=()
     for p in "$@"; do args+=(-p "$p"); done
     [ -z "$features" ] || args+=(--features "$features")
+    relink "$dir"
     "$WASM_CARGO" build --locked --release --target "$TARGET" \
         -Zbuild-std=std,panic_abort --target-dir "$dir" "${args[@]}"
 }

@@ -426,6 +426,35 @@ async fn deploy_stake_keep_two_keepers_and_status_on_the_node() {
         "{before} -> {after}"
     );
 
+    // Two keepers on one key (an operator who started the service twice):
+    // their transactions share the key's nonces, and both rounds still
+    // finish with the work done and nothing in flight.
+    chain
+        .transact(
+            &leaver.account_id,
+            &leaver,
+            &router,
+            vec![call(
+                "deposit_and_stake",
+                json!({}),
+                NearToken::from_near(5),
+            )],
+        )
+        .await
+        .unwrap();
+    next_epoch(&url, genesis_epoch_length).await;
+    let [a, b] = two_keepers_once(&url, &home, &[keys[0].clone(), keys[0].clone()]);
+    for out in [&a, &b] {
+        assert!(out.contains("round of epoch"), "{out}");
+        assert!(!out.contains("FAILED"), "{a}\n{b}");
+    }
+    let status = chain
+        .view(&router, "get_epoch_status", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(status["work_pending"], false, "{status}\n{a}\n{b}");
+    assert_eq!(status["calls_in_flight"], 0, "{status}");
+
     // Service mode: the keeper runs a round now, then waits for the next
     // epoch by polling the chain, and runs its second round there.
     let mut service = operator(&url, &home, &["keeper", "--rounds", "2", "--poll", "0.2"])
