@@ -37,7 +37,11 @@ fn source_link(root: &Path, env: Option<&[(&str, &str)]>) -> Option<String> {
         script.env_remove("SOURCE_LINK").envs(env.iter().copied());
     }
     let out = script.output().expect("bash runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let link = String::from_utf8(out.stdout).unwrap().trim().to_string();
     (!link.is_empty()).then_some(link)
 }
@@ -105,10 +109,22 @@ fn the_source_link_comes_from_the_remote_or_the_environment() {
     git(&["init", "-q"]);
     assert_eq!(source_link(dir.path(), Some(&[])), None, "no remote");
     let cases = [
-        ("git@github.com:acme/pool.git", Some("https://github.com/acme/pool")),
-        ("https://github.com/acme/pool.git", Some("https://github.com/acme/pool")),
-        ("https://user:token@github.com/acme/pool", Some("https://github.com/acme/pool")),
-        ("ssh://git@gitlab.com/acme/pool.git", Some("https://gitlab.com/acme/pool")),
+        (
+            "git@github.com:acme/pool.git",
+            Some("https://github.com/acme/pool"),
+        ),
+        (
+            "https://github.com/acme/pool.git",
+            Some("https://github.com/acme/pool"),
+        ),
+        (
+            "https://user:token@github.com/acme/pool",
+            Some("https://github.com/acme/pool"),
+        ),
+        (
+            "ssh://git@gitlab.com/acme/pool.git",
+            Some("https://gitlab.com/acme/pool"),
+        ),
         ("/srv/git/pool", None),
     ];
     for (i, (remote, want)) in cases.into_iter().enumerate() {
@@ -116,7 +132,11 @@ fn the_source_link_comes_from_the_remote_or_the_environment() {
             git(&["remote", "remove", "origin"]);
         }
         git(&["remote", "add", "origin", remote]);
-        assert_eq!(source_link(dir.path(), Some(&[])).as_deref(), want, "{remote}");
+        assert_eq!(
+            source_link(dir.path(), Some(&[])).as_deref(),
+            want,
+            "{remote}"
+        );
     }
     let chosen = "https://code.example/meta-pool";
     assert_eq!(
