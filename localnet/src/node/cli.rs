@@ -10,16 +10,55 @@
 //! has no peer network.
 
 use super::{home, http, new_shared, InitOptions};
+use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::sync::watch;
 
-const USAGE: &str = "\
-usage: localnet-node [--home DIR] init [--fast] [--chain-id ID] [--account-id ID]
-       localnet-node [--home DIR] run [--rpc-addr HOST:PORT] [--network-addr HOST:PORT]
+/// A NEAR JSON-RPC node on localnet's in-process chain, started like neard
+/// (near-sandbox).
+#[derive(Parser, Debug)]
+#[command(name = "localnet-node", version)]
+struct Cli {
+    /// The home directory (genesis.json, config.json, keys).
+    #[arg(long, global = true, default_value_os_t = default_home())]
+    home: PathBuf,
+    /// neard's logging options, accepted and ignored: localnet logs little.
+    #[arg(long, global = true, hide = true)]
+    verbose: Option<String>,
+    #[arg(long, global = true, hide = true)]
+    color: Option<String>,
+    #[command(subcommand)]
+    command: Sub,
+}
 
-A NEAR JSON-RPC node on localnet's in-process chain, started like neard
-(near-sandbox). The home directory defaults to ~/.near.";
+#[derive(Subcommand, Debug)]
+enum Sub {
+    /// Write a home: genesis with the validator's account, config, keys.
+    Init {
+        /// Short epochs and block times, as near-sandbox asks.
+        #[arg(long)]
+        fast: bool,
+        #[arg(long)]
+        chain_id: Option<String>,
+        /// The validator's account (default: test.near).
+        #[arg(long)]
+        account_id: Option<String>,
+    },
+    /// Serve the chain over JSON-RPC until SIGINT or SIGTERM.
+    Run {
+        /// Where to listen (default: config.json's, else 127.0.0.1:3030).
+        #[arg(long)]
+        rpc_addr: Option<String>,
+        /// neard's peer options, accepted and ignored: localnet has no peer
+        /// network.
+        #[arg(long, hide = true)]
+        network_addr: Option<String>,
+        #[arg(long, hide = true)]
+        boot_nodes: Option<String>,
+    },
+}
 
 /// A parsed command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +71,8 @@ pub enum Command {
         home: PathBuf,
         rpc_addr: Option<String>,
     },
-    Help,
+    /// `--help` (or no command): the text to print.
+    Help(String),
     Version,
 }
 
@@ -47,57 +87,40 @@ pub struct InitOptionsArgs {
 /// Parses the arguments after the program name.
 ///
 /// # Errors
-/// An unknown subcommand or option, or an option without its value.
+/// An unknown subcommand or option, or an option without its value: clap's
+/// message, with the usage.
 pub fn parse(args: &[String]) -> Result<Command, String> {
-    let mut home = None;
-    let mut it = args.iter();
-    let value = |it: &mut std::slice::Iter<'_, String>, flag: &str| {
-        it.next()
-            .cloned()
-            .ok_or_else(|| format!("{flag} needs a value"))
-    };
-    let sub = loop {
-        match it.next().map(String::as_str) {
-            Some("--home") => home = Some(PathBuf::from(value(&mut it, "--home")?)),
-            Some(s) if s.starts_with("--home=") => home = Some(PathBuf::from(&s[7..])),
-            Some("--help" | "-h" | "help") | None => return Ok(Command::Help),
-            Some("--version" | "-V") => return Ok(Command::Version),
-            // neard's global logging options; localnet logs little.
-            Some("--verbose" | "--color") => {
-                let _ = value(&mut it, "--verbose")?;
+    let argv = std::iter::once("localnet-node").chain(args.iter().map(String::as_str));
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                | ErrorKind::MissingSubcommand => Ok(Command::Help(e.render().to_string())),
+                ErrorKind::DisplayVersion => Ok(Command::Version),
+                _ => Err(e.render().to_string()),
             }
-            Some(sub) => break sub.to_string(),
         }
     };
-    let home = home.unwrap_or_else(default_home);
-    match sub.as_str() {
-        "init" => {
-            let mut options = InitOptionsArgs::default();
-            while let Some(arg) = it.next() {
-                match arg.as_str() {
-                    "--fast" => options.fast = true,
-                    "--chain-id" => options.chain_id = Some(value(&mut it, arg)?),
-                    "--account-id" => options.account_id = Some(value(&mut it, arg)?),
-                    other => return Err(format!("init: unknown option {other}")),
-                }
-            }
-            Ok(Command::Init { home, options })
-        }
-        "run" => {
-            let mut rpc_addr = None;
-            while let Some(arg) = it.next() {
-                match arg.as_str() {
-                    "--rpc-addr" => rpc_addr = Some(value(&mut it, arg)?),
-                    "--network-addr" | "--boot-nodes" => {
-                        let _ = value(&mut it, arg)?;
-                    }
-                    other => return Err(format!("run: unknown option {other}")),
-                }
-            }
-            Ok(Command::Run { home, rpc_addr })
-        }
-        other => Err(format!("unknown command {other}")),
-    }
+    Ok(match cli.command {
+        Sub::Init {
+            fast,
+            chain_id,
+            account_id,
+        } => Command::Init {
+            home: cli.home,
+            options: InitOptionsArgs {
+                fast,
+                chain_id,
+                account_id,
+            },
+        },
+        Sub::Run { rpc_addr, .. } => Command::Run {
+            home: cli.home,
+            rpc_addr,
+        },
+    })
 }
 
 fn default_home() -> PathBuf {
@@ -113,7 +136,7 @@ pub fn main() -> i32 {
     let command = match parse(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("localnet-node: {e}\n{USAGE}");
+            eprint!("{e}");
             return 2;
         }
     };
@@ -132,8 +155,8 @@ pub fn main() -> i32 {
 /// As `init` and `run` fail: unreadable files, an invalid genesis, a port in use.
 pub fn execute(command: Command) -> Result<(), String> {
     match command {
-        Command::Help => {
-            println!("{USAGE}");
+        Command::Help(text) => {
+            print!("{text}");
             Ok(())
         }
         Command::Version => {
@@ -246,13 +269,48 @@ mod tests {
     fn rejects_unknown_commands_and_options() {
         assert!(parse(&args("--home node-home frobnicate"))
             .unwrap_err()
-            .contains("unknown command"));
+            .contains("unrecognized subcommand 'frobnicate'"));
         assert!(parse(&args("run --bogus"))
             .unwrap_err()
-            .contains("unknown option"));
+            .contains("unexpected argument '--bogus'"));
         assert!(parse(&args("--home"))
             .unwrap_err()
-            .contains("needs a value"));
-        assert_eq!(parse(&[]).unwrap(), Command::Help);
+            .contains("a value is required for '--home <HOME>'"));
+        for help in ["", "--help", "init --help"] {
+            assert!(
+                matches!(parse(&args(help)).unwrap(), Command::Help(ref t) if t.contains("Usage")),
+                "{help:?}"
+            );
+        }
+        assert_eq!(parse(&args("--version")).unwrap(), Command::Version);
+    }
+
+    #[test]
+    fn accepts_neards_options_it_ignores() {
+        assert_eq!(
+            parse(&args(
+                "--home h --verbose x run --boot-nodes ed25519:abc@1.2.3.4:24567"
+            ))
+            .unwrap(),
+            Command::Run {
+                home: "h".into(),
+                rpc_addr: None
+            }
+        );
+        // `--home` after the subcommand, as clap's global options allow.
+        assert_eq!(
+            parse(&args(
+                "init --home h --chain-id localnet --account-id v.near"
+            ))
+            .unwrap(),
+            Command::Init {
+                home: "h".into(),
+                options: InitOptionsArgs {
+                    fast: false,
+                    chain_id: Some("localnet".into()),
+                    account_id: Some("v.near".into()),
+                }
+            }
+        );
     }
 }
