@@ -16,6 +16,7 @@ run() {
 scripts/native-deps.sh
 scripts/node-deps.sh
 scripts/browser-deps.sh
+scripts/keychain-deps.sh
 run --workspace --no-fail-fast "$@"
 # The test-pool's fault switches only exist with its `test` feature. Built
 # with the whole workspace selected, so every dependency resolves to the same

@@ -16,6 +16,7 @@
 //! - [`health`]: the views that must answer after a deployment, and that
 //!   no key is left on the three contracts;
 //! - [`keys`]: access keys as the node lists them;
+//! - [`keychain`]: keys in the OS keychain, as near-cli-rs saves them;
 //! - [`local`]: the local node, started when none is running.
 //!
 //! [`deploy`] runs a plan: setup, health check of the wiring, lock, key
@@ -29,6 +30,7 @@
 pub mod chain;
 pub mod health;
 pub mod keeper_rpc;
+pub mod keychain;
 pub mod keys;
 pub mod local;
 pub mod plan;
@@ -82,6 +84,37 @@ pub fn read_credentials(
         );
     }
     Ok(key)
+}
+
+/// `account`'s signing key where near-cli and near-cli-rs keep it: the
+/// credentials directory ([`read_credentials`]), else the OS keychain
+/// ([`keychain::find`]).
+///
+/// Called by the operator CLI for the signer of `deploy` and `keeper`.
+/// Costs a file read, and when that finds nothing one RPC query and a
+/// keychain read per access key.
+///
+/// # Errors
+/// Neither place holds a key of `account`; the message says what each
+/// answered.
+pub async fn find_key(
+    chain: &Chain,
+    dir: &Path,
+    network: suite::Network,
+    account: &AccountId,
+) -> anyhow::Result<Key> {
+    let in_files = match read_credentials(dir, network, account) {
+        Ok(key) => return Ok(key),
+        Err(e) => e,
+    };
+    keychain::find(chain, network, account)
+        .await
+        .map_err(|in_keychain| {
+            anyhow::anyhow!(
+                "no key of {account}: {in_files:#}; and {in_keychain:#} \
+                 (save one with near-cli-rs, `save-to-keychain` or `save-to-legacy-keychain`)"
+            )
+        })
 }
 
 /// Reads a key file given by path (any account).

@@ -43,7 +43,10 @@ pub(crate) struct KeeperOptions {
 
 pub(crate) fn keeper_command(net: &NetOptions, o: KeeperOptions) -> anyhow::Result<()> {
     let router = net.router(&o.router)?;
-    let key = net.key(o.account.as_ref(), o.key.as_ref())?;
+    // The key may be in the keychain, found through the chain's key list:
+    // a short-lived runtime, as the RPC chain below owns its own.
+    let key =
+        crate::runtime()?.block_on(net.key(&net.chain()?, o.account.as_ref(), o.key.as_ref()))?;
     let mut chain = RpcChain::new(net.chain()?, key.clone(), router.clone())?;
     let chain_id = chain.block_on(net.check_chain(chain.chain()))?;
     println!(

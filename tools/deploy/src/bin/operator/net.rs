@@ -54,10 +54,13 @@ impl NetOptions {
         Chain::with_api_key(&self.rpc_url(), self.api_key.as_deref())
     }
 
-    /// The signing key of `account` (`file` if given; on local without
-    /// either, the node's validator key).
-    pub(crate) fn key(
+    /// The signing key of `account`: `file` if given; on local without
+    /// either, or for the node's validator, the validator key; else the
+    /// credentials directory, then the OS keychain (`deploy::find_key`,
+    /// which asks `chain` for the account's keys).
+    pub(crate) async fn key(
         &self,
+        chain: &Chain,
         account: Option<&AccountId>,
         file: Option<&PathBuf>,
     ) -> anyhow::Result<Key> {
@@ -67,7 +70,9 @@ impl NetOptions {
             (None, Some(a), Network::Local) if local_master(&self.home).as_ref() == Some(a) => {
                 local::master_key(&self.home)?
             }
-            (None, Some(a), network) => deploy::read_credentials(&self.credentials, network, a)?,
+            (None, Some(a), network) => {
+                deploy::find_key(chain, &self.credentials, network, a).await?
+            }
             (None, None, _) => bail!("--account ACCOUNT is required on testnet and mainnet"),
         };
         if let Some(a) = account {
