@@ -14,6 +14,7 @@ use crate::suite::Network;
 use anyhow::{anyhow, bail, Context};
 use near_primitives::types::AccountId;
 use serde::Deserialize;
+use std::time::Duration;
 
 /// The keychain service near-cli-rs files `account`'s keys under.
 pub fn service(network: Network, account: &AccountId) -> String {
@@ -37,12 +38,21 @@ struct Entry {
 ///
 /// Called by the operator CLI when no `--key` file is given and the
 /// credentials directory has none. Costs one `view_access_key_list` and a
-/// keychain read per key (blocking; run off the async runtime).
+/// keychain read per key (blocking, on a thread of its own). Waits at
+/// most `wait` for the keychain: a locked desktop keychain asks its user
+/// for a password, and a keeper running as a service must not hang on a
+/// prompt nobody sees.
 ///
 /// # Errors
-/// The account has no key the keychain holds, or the keychain cannot be
-/// reached (no Secret Service on D-Bus, for one): the message says which.
-pub async fn find(chain: &Chain, network: Network, account: &AccountId) -> anyhow::Result<Key> {
+/// The account has no key the keychain holds, the keychain cannot be
+/// reached (no Secret Service on D-Bus, for one) or did not answer within
+/// `wait`: the message says which.
+pub async fn find(
+    chain: &Chain,
+    network: Network,
+    account: &AccountId,
+    wait: Duration,
+) -> anyhow::Result<Key> {
     let keys = chain.access_keys(account).await?;
     if keys.is_empty() {
         bail!("{account} has no access key on the chain");
@@ -52,13 +62,30 @@ pub async fn find(chain: &Chain, network: Network, account: &AccountId) -> anyho
         .iter()
         .map(|(pk, _)| (pk.to_string(), user(account, &pk.to_string())))
         .collect();
-    let lookup = {
+    // A thread of its own, not `spawn_blocking`: a runtime waits for its
+    // blocking tasks when it shuts down, so a read stuck on a keychain that
+    // never answers would keep the CLI from exiting after the timeout. The
+    // abandoned thread holds nothing the caller needs.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    {
         let service = service.clone();
-        tokio::task::spawn_blocking(move || read_first(&service, &users))
-    };
-    let (public_key, secret) = lookup
+        std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let _ = tx.send(read_first(&service, &users));
+            })
+            .context("cannot start the keychain lookup")?;
+    }
+    let (public_key, secret) = tokio::time::timeout(wait, rx)
         .await
-        .map_err(|e| anyhow!("the keychain lookup stopped: {e}"))??
+        .map_err(|_| {
+            anyhow!(
+                "the OS keychain did not answer within {} s (locked? unlock it, \
+                 or pass --key FILE)",
+                wait.as_secs()
+            )
+        })?
+        .map_err(|_| anyhow!("the keychain lookup stopped"))??
         .with_context(|| {
             format!(
                 "the OS keychain holds none of {account}'s {} access keys (service {service})",

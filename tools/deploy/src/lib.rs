@@ -92,7 +92,8 @@ pub fn read_credentials(
 ///
 /// Called by the operator CLI for the signer of `deploy` and `keeper`.
 /// Costs a file read, and when that finds nothing one RPC query and a
-/// keychain read per access key.
+/// keychain read per access key, waiting at most `keychain_wait` for the
+/// keychain.
 ///
 /// # Errors
 /// Neither place holds a key of `account`; the message says what each
@@ -102,12 +103,13 @@ pub async fn find_key(
     dir: &Path,
     network: suite::Network,
     account: &AccountId,
+    keychain_wait: std::time::Duration,
 ) -> anyhow::Result<Key> {
     let in_files = match read_credentials(dir, network, account) {
         Ok(key) => return Ok(key),
         Err(e) => e,
     };
-    keychain::find(chain, network, account)
+    keychain::find(chain, network, account, keychain_wait)
         .await
         .map_err(|in_keychain| {
             anyhow::anyhow!(

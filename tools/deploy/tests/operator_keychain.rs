@@ -108,13 +108,21 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_keeper_signs_with_a_key_from_the_os_keychain() {
+#[test]
+fn the_keeper_signs_with_a_key_from_the_os_keychain() {
     let keychain = SecretService::start();
     // The test writes the entry as near-cli-rs does, through the same
-    // keychain library, on the private bus.
+    // keychain library, on the private bus: the variable is set before any
+    // thread of the runtime exists (the only test in this binary).
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &keychain.address);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(signs_with_the_keychain(&keychain));
+}
 
+async fn signs_with_the_keychain(keychain: &SecretService) {
     let home = temp_dir("keychain-node");
     localnet::node::init(&home, &InitOptions::default()).unwrap();
     let node = RunningNode::start(&home, "127.0.0.1:0".parse().unwrap()).unwrap();
@@ -153,6 +161,48 @@ async fn the_keeper_signs_with_a_key_from_the_os_keychain() {
         "{}",
         stderr(&out)
     );
+
+    // A keychain that never answers (a locked one waiting on its password
+    // prompt): the CLI gives up after --keychain-timeout and says why.
+    let silent_dir = temp_dir("keychain-silent");
+    let silent = silent_dir.join("bus");
+    // Connections queue in the backlog and are never answered.
+    let _listener = std::os::unix::net::UnixListener::bind(&silent).unwrap();
+    let started = std::time::Instant::now();
+    let mut out = operator(
+        &url,
+        &home,
+        &["keeper", "--once", "--account", account.as_str()],
+    )
+    .arg("--credentials")
+    .arg(&creds)
+    .args(["--keychain-timeout", "2"])
+    .env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        format!("unix:path={}", silent.display()),
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // A CLI that hangs fails the test instead of hanging it.
+    let out = loop {
+        if out.try_wait().unwrap().is_some() {
+            break out.wait_with_output().unwrap();
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = out.kill();
+            panic!("the CLI still waits on a silent keychain after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("the OS keychain did not answer within 2 s"),
+        "{}",
+        stderr(&out)
+    );
+    eprintln!("a silent keychain: given up after {:?}", started.elapsed());
 
     // The entry near-cli-rs's save-to-keychain writes (with fields of its
     // own the CLI ignores).

@@ -75,7 +75,15 @@ pub(crate) async fn deploy_command(net: &NetOptions, o: DeployOptions) -> anyhow
                 .master
                 .as_ref()
                 .context("--master ACCOUNT is required on testnet and mainnet")?;
-            match deploy::find_key(&chain, &net.credentials, network, master).await {
+            match deploy::find_key(
+                &chain,
+                &net.credentials,
+                network,
+                master,
+                net.keychain_wait(),
+            )
+            .await
+            {
                 Ok(k) => Some(k),
                 Err(e) if o.dry_run => {
                     eprintln!("note: {e:#}; AddKey shows a placeholder key");

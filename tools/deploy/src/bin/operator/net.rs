@@ -7,6 +7,7 @@ use deploy::local::{self};
 use deploy::suite::{Network, SuiteIds};
 use near_primitives::types::AccountId;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::parse_network;
 
@@ -32,6 +33,10 @@ pub(crate) struct NetOptions {
     /// The local node's home (its validator key signs on local).
     #[arg(long, global = true, default_value = "target/localnet")]
     pub(crate) home: PathBuf,
+    /// How long to wait for the OS keychain (seconds): a locked keychain
+    /// asks for its password, which a service never answers.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
+    pub(crate) keychain_timeout: u64,
 }
 
 /// The router: `--router`, else `router.<--master>`, else (local) the
@@ -48,6 +53,10 @@ impl NetOptions {
         self.rpc_url
             .clone()
             .unwrap_or_else(|| self.network.default_rpc_url())
+    }
+
+    pub(crate) fn keychain_wait(&self) -> Duration {
+        Duration::from_secs(self.keychain_timeout)
     }
 
     pub(crate) fn chain(&self) -> anyhow::Result<Chain> {
@@ -71,7 +80,7 @@ impl NetOptions {
                 local::master_key(&self.home)?
             }
             (None, Some(a), network) => {
-                deploy::find_key(chain, &self.credentials, network, a).await?
+                deploy::find_key(chain, &self.credentials, network, a, self.keychain_wait()).await?
             }
             (None, None, _) => bail!("--account ACCOUNT is required on testnet and mainnet"),
         };
