@@ -23,6 +23,8 @@
 //!
 //! | 11 | `wallet_views_are_right` | at rest, for every known account, the router's `get_account_staked_balance` is the value (harness arithmetic, rounded down) of the shares the router holds for it plus its sNEAR balance, unless its last sNEAR change sent the router no notice |
 //!
+//! | 12 | `proposal_bonds_are_held` | every proposal whose vote is open is backed by its proposer's locked META: per proposer, locked ≥ Σ the thresholds its open proposals took, and never more than its balance (so no number of accounts opens more slots than it holds thresholds) |
+//!
 //! 8, 9 and 10 need to know what a step was (a keeper round, a user's
 //! call), so the randomized runs check them per step (`random::promise`,
 //! `random::World::step`, `random::World::check_owed`), not
@@ -158,7 +160,7 @@ impl Checker {
         self.exited.remove(id);
     }
 
-    /// Reads the system and checks invariants 1-7 and 10's `only_actors_moved`; the chain must be
+    /// Reads the system and checks invariants 1-7, 11, 12 and 10's `only_actors_moved`; the chain must be
     /// at rest. Returns the snapshot, which becomes the reference for the
     /// next step.
     pub fn check(&mut self, sys: &System, step: &str) -> Result<Snapshot, Violations> {
@@ -204,6 +206,7 @@ impl Checker {
             "wallet_views_are_right",
             wallet_views_are_right(&now, &sys.ledger.mirror_stale),
         );
+        push(12, "proposal_bonds_are_held", proposal_bonds_are_held(&now));
         let actors = &sys.ledger.actors[self.actors_seen.min(sys.ledger.actors.len())..];
         if let Some(prev) = self.prev.as_ref().filter(|p| p.at_rest && now.at_rest) {
             let mut moved_by: BTreeSet<AccountId> = actors.iter().cloned().collect();
@@ -826,6 +829,35 @@ pub fn meta_is_backed(now: &Snapshot, ledger: &Ledger) -> Check {
             "supply checkpoint {} != supply {}",
             now.meta_supply_prev_block, now.meta_supply
         ));
+    }
+    Ok(())
+}
+
+/// Invariant 12: the slots of the DAO cost a threshold of META each, held
+/// still while the vote is open. Every open proposal's bond is inside its
+/// proposer's lock, and a lock never exceeds the balance behind it, so the
+/// META locked across all accounts (each unit counted once) covers every
+/// open slot.
+pub fn proposal_bonds_are_held(now: &Snapshot) -> Check {
+    let mut owed: std::collections::BTreeMap<&AccountId, u128> = Default::default();
+    for p in &now.open_proposals {
+        *owed.entry(&p.proposer).or_default() += p.bond;
+    }
+    for (id, h) in &now.meta_holders {
+        if h.locked > h.balance {
+            return Err(format!(
+                "{id} locks {} of a balance of {}",
+                h.locked, h.balance
+            ));
+        }
+    }
+    for (id, bonds) in owed {
+        let locked = now.meta_holders.get(id).map_or(0, |h| h.locked);
+        if locked < bonds {
+            return Err(format!(
+                "{id}'s open proposals took {bonds} of bonds, it locks only {locked}"
+            ));
+        }
     }
     Ok(())
 }

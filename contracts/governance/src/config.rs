@@ -136,10 +136,10 @@ pub const GUARDIAN_TERM_EPOCHS: RuleBounds<u64> = RuleBounds {
 /// checkpoints, and 16 less the newest two leaves 14 snapshots. That is
 /// several times what this DAO needs, whose powers are a handful of typed
 /// router actions, the guardian and upgrades, each voted on for 3 to 56
-/// epochs (6 by default). The price of the cap: holders of the proposal
-/// threshold can fill it with proposals of their own and make others wait
-/// for a slot until those votes end (each costs them the proposal's
-/// storage, and META at its snapshot).
+/// epochs (6 by default). The price of the cap is a slot's bond (`bond`):
+/// each open proposal locks its proposer's threshold of META until its
+/// vote ends, so filling every slot takes `MAX_OPEN_PROPOSALS` thresholds
+/// held still, not one passed along throwaway accounts.
 pub const MAX_OPEN_PROPOSALS: usize = 14;
 
 /// The rules of the DAO. Fixed at `new`; each proposal keeps a copy of the

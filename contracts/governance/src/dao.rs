@@ -66,6 +66,7 @@ impl Governance {
         proposal.voting_ends_epoch = epoch
             .checked_add(proposal.rules.voting_period_epochs)
             .unwrap_or_else(|| env::abort());
+        self.extend_bond(&proposal.proposer, proposal.voting_ends_epoch);
         if let Some(p) = self.snapshot_pins.get_mut(pin) {
             p.until_epoch = proposal.voting_ends_epoch;
             p.proposal_id = id;
@@ -135,7 +136,10 @@ impl Governance {
     /// (`E_BELOW_THRESHOLD`), while the supply at the snapshot reaches the
     /// quorum floor (`E_QUORUM_UNREACHABLE`: below it no vote could pass),
     /// and while fewer than `MAX_OPEN_PROPOSALS` (14) proposals are open
-    /// for voting (`E_TOO_MANY_OPEN_PROPOSALS`; nothing changes). The
+    /// for voting (`E_TOO_MANY_OPEN_PROPOSALS`; nothing changes). Locks the
+    /// proposal threshold of the proposer's META until the vote ends (the
+    /// bond, `bond`): its unlocked META now must reach the threshold
+    /// (`E_PROPOSAL_BOND`); a refused whitelist check gives it back. The
     /// proposal's snapshot is pinned (every META history keeps its
     /// checkpoint) until its vote ends, or until the whitelist refuses it.
     ///
@@ -210,6 +214,12 @@ impl Governance {
         let quorum = quorum_votes(supply, self.config.quorum_bps, self.config.min_quorum.0);
         // Votes weigh snapshot balances, so For votes never exceed `supply`.
         require!(supply >= quorum, ERR_QUORUM_UNREACHABLE);
+        // The slot's price (`bond`): the threshold, locked until the vote
+        // ends.
+        let until_epoch = epoch
+            .checked_add(self.config.voting_period_epochs)
+            .unwrap_or_else(|| env::abort());
+        self.lock_bond(&proposer, self.config.proposal_threshold.0, until_epoch);
         let proposal = Proposal {
             proposer: proposer.clone(),
             description: input.description,
@@ -243,9 +253,7 @@ impl Governance {
         // is created.
         self.snapshot_pins[pin] = SnapshotPin {
             snapshot_block,
-            until_epoch: epoch
-                .checked_add(self.config.voting_period_epochs)
-                .unwrap_or_else(|| env::abort()),
+            until_epoch,
             proposal_id: 0,
             pending: true,
         };
@@ -295,6 +303,7 @@ impl Governance {
         };
         if let Some(pin) = pin {
             self.snapshot_pins[pin] = SnapshotPin::default();
+            self.release_bond(&proposal.proposer, proposal.rules.proposal_threshold.0);
         }
         GovernanceEvent::ProposalRejected {
             proposer: proposal.proposer.clone(),

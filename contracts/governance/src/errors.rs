@@ -22,6 +22,10 @@ pub const ERR_RECEIVER_NOT_REGISTERED: &str =
     "E_RECEIVER_NOT_REGISTERED: the receiver is not registered; call storage_deposit for it";
 pub const ERR_SELF_TRANSFER: &str = "E_SELF_TRANSFER: sender and receiver are the same account";
 pub const ERR_INSUFFICIENT_BALANCE: &str = "E_INSUFFICIENT_BALANCE: the balance is too low";
+pub const ERR_META_LOCKED: &str =
+    "E_META_LOCKED: that META is locked as a proposal bond until the proposal's vote ends (get_locked_balance)";
+pub const ERR_PROPOSAL_BOND: &str =
+    "E_PROPOSAL_BOND: each open proposal locks the proposal threshold of its proposer's META until its vote ends, and the proposer's unlocked META is below it";
 pub const ERR_ONE_YOCTO: &str = "E_ONE_YOCTO: attach exactly 1 yoctoNEAR";
 pub const ERR_GAS: &str = "E_GAS: not enough gas attached for the call and its callbacks";
 

@@ -45,12 +45,31 @@ use crate::Governance;
 /// A registered holder (NEP-145). `storage_balance` is the NEAR held for the
 /// account's storage: its account record and its bounded history are
 /// reserved from it; the rest pays for what its votes and proposals write
-/// (see `storage`).
+/// (see `storage`). `locked` is the META its open proposals' bonds hold
+/// while the epoch is below `locked_until_epoch` (`bond`).
 #[near(serializers = [borsh])]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Account {
     pub balance: u128,
     pub storage_balance: u128,
+    pub locked: u128,
+    pub locked_until_epoch: u64,
+}
+
+impl Account {
+    /// The META its bonds lock in `epoch` (none once the lock lapsed).
+    pub fn locked_in(&self, epoch: u64) -> u128 {
+        if epoch < self.locked_until_epoch {
+            self.locked
+        } else {
+            0
+        }
+    }
+
+    /// The META it may send or have refunded away in `epoch`.
+    pub fn unlocked_in(&self, epoch: u64) -> u128 {
+        self.balance.saturating_sub(self.locked_in(epoch))
+    }
 }
 
 /// A balance at the end of a block.

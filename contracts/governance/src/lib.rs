@@ -10,7 +10,8 @@
 //! sNEAR and itself (staged code named by its hash, behind a time-lock
 //! longer than a staker's exit).
 //!
-//! Modules: `ledger` (balances and their bounded histories), `storage`
+//! Modules: `ledger` (balances and their bounded histories), `bond`
+//! (the META each open proposal locks), `storage`
 //! (who pays for records, NEP-145), `token` (NEP-141, NEP-148, minting),
 //! `proposal` (the proposal types, their state and snapshot pins), `dao`
 //! (propose, vote, queue, execute), `reply` (reading a callee's answer in a
@@ -23,6 +24,7 @@ use near_sdk::{
     env, near, near_bindgen, require, AccountId, BorshStorageKey, CryptoHash, PanicOnDefault,
 };
 
+mod bond;
 pub mod config;
 mod dao;
 pub mod errors;
@@ -38,6 +40,7 @@ pub mod token;
 pub mod upgrade;
 mod views;
 
+pub use bond::LockedBalanceView;
 pub use config::{ConfigBounds, GovernanceConfig, RuleBounds};
 pub use guardian::Guardian;
 pub use ledger::{Account, Checkpoint, History};

@@ -51,9 +51,10 @@ fn id_len(account_id: &AccountId) -> u64 {
     4 + account_id.len() as u64
 }
 
-/// An `Account` record: prefix, key, two u128.
+/// An `Account` record: prefix, key, three u128 (balance, storage
+/// balance, locked) and a u64 (the lock's end).
 pub fn account_record_bytes(account_id: &AccountId) -> u64 {
-    1 + id_len(account_id) + 32 + RECORD_OVERHEAD
+    1 + id_len(account_id) + 56 + RECORD_OVERHEAD
 }
 /// An account's history record holding `checkpoints` checkpoints: prefix,
 /// key, `exact_from`, the vector's length and 24 bytes (block and balance)
@@ -84,13 +85,13 @@ const _: () = assert!(MAX_OPEN_PROPOSALS as u64 + 2 <= CHECKPOINT_ALLOWANCE);
 const MAX_ACCOUNT_ID_LEN: u64 = 64;
 /// `storage_balance_bounds().min`: at least the reserve of the longest
 /// account id (its account record and a history of
-/// [`CHECKPOINT_ALLOWANCE`] checkpoints, 646 bytes, 0.00646 NEAR); the
-/// rest (at least 0.01854 NEAR) pays for votes and proposals when no
+/// [`CHECKPOINT_ALLOWANCE`] checkpoints, 670 bytes, 0.0067 NEAR); the
+/// rest (at least 0.0183 NEAR) pays for votes and proposals when no
 /// deposit is attached. Minters attach the same amount to `mint`.
 pub const STORAGE_DEPOSIT_MIN: NearToken = GOVERNANCE_MINT_DEPOSIT;
 const _: () = {
     let id = 4 + MAX_ACCOUNT_ID_LEN;
-    let reserve = (1 + id + 32 + RECORD_OVERHEAD)
+    let reserve = (1 + id + 56 + RECORD_OVERHEAD)
         + (1 + id + 8 + 4 + 24 * CHECKPOINT_ALLOWANCE + RECORD_OVERHEAD);
     // 10^19 yoctoNEAR a byte, NEAR's storage price.
     assert!(reserve as u128 * 10_000_000_000_000_000_000 <= STORAGE_DEPOSIT_MIN.as_yoctonear());
@@ -199,8 +200,8 @@ impl Governance {
         self.accounts.insert(
             account_id.clone(),
             Account {
-                balance: 0,
                 storage_balance,
+                ..Account::default()
             },
         );
     }
@@ -292,7 +293,8 @@ impl Governance {
 
     /// Unregisters the caller and returns its storage balance. Returns
     /// `false` if it was not registered. A holder of META must pass
-    /// `force = true`, which burns the balance. The account's (bounded)
+    /// `force = true`, which burns the balance; refused while a proposal
+    /// bond locks some of it (`E_META_LOCKED`). The account's (bounded)
     /// history stays, so open proposals' snapshots keep their weight: the
     /// refund keeps back the history record's cost (at most 0.00505 NEAR),
     /// which a later registration of the account gets back.
@@ -309,6 +311,9 @@ impl Governance {
         };
         if account.balance > 0 {
             require!(force.unwrap_or(false), ERR_UNREGISTER_BALANCE);
+            // A bond is META the DAO holds the proposer to until the vote
+            // ends: not burnt away to free a slot's price.
+            require!(account.locked_in(env::epoch_height()) == 0, ERR_META_LOCKED);
             let supply = self
                 .total_supply
                 .checked_sub(account.balance)

@@ -66,12 +66,16 @@ impl Governance {
     ) {
         require!(sender != receiver, ERR_SELF_TRANSFER);
         require!(amount > 0, ERR_ZERO_AMOUNT);
-        let from = self
+        let sender_account = self
             .accounts
             .get(sender)
-            .unwrap_or_else(|| env::panic_str(ERR_NOT_REGISTERED))
-            .balance;
+            .unwrap_or_else(|| env::panic_str(ERR_NOT_REGISTERED));
+        let from = sender_account.balance;
         require!(from >= amount, ERR_INSUFFICIENT_BALANCE);
+        require!(
+            sender_account.unlocked_in(env::epoch_height()) >= amount,
+            ERR_META_LOCKED
+        );
         let to = self
             .accounts
             .get(receiver)
@@ -88,7 +92,8 @@ impl Governance {
 #[near]
 impl Governance {
     /// NEP-141 transfer. Caller: a holder, with exactly 1 yoctoNEAR attached.
-    /// The receiver must be registered. Costs no storage: both accounts'
+    /// The receiver must be registered. META its open proposals' bonds lock
+    /// cannot be sent (`E_META_LOCKED`, `get_locked_balance`). Costs no storage: both accounts'
     /// histories are bounded and pre-paid by their registrations, so a
     /// holder registered at the minimum transfers any number of times.
     /// Gas: ~5 Tgas. Emits `ft_transfer`.
@@ -157,8 +162,13 @@ impl Governance {
             .ok()
             .and_then(|bytes| near_sdk::serde_json::from_slice::<U128>(&bytes).ok())
             .map_or(amount, |u| u.0.min(amount));
-        let receiver_balance = self.balance_of(&receiver_id);
-        let refund = unused.min(receiver_balance);
+        // A receiver's bond stays: it locked that META for a proposal of
+        // its own before this resolve ran.
+        let (receiver_balance, unlocked) = self
+            .accounts
+            .get(&receiver_id)
+            .map_or((0, 0), |a| (a.balance, a.unlocked_in(env::epoch_height())));
+        let refund = unused.min(unlocked);
         if refund > 0 {
             self.set_balance(&receiver_id, receiver_balance - refund);
             if self.accounts.contains_key(&sender_id) {

@@ -42,7 +42,7 @@ use crate::suite::{Staker, StakerKind, CALL_GAS, ONE_NEAR};
 const BATCH_EPOCH_GAS: Gas = Gas::from_tgas(150);
 const BATCH_USER_GAS: Gas = Gas::from_tgas(120);
 /// Most throwaway accounts a run creates.
-const MAX_THROWAWAYS: usize = 24;
+pub(super) const MAX_THROWAWAYS: usize = 24;
 
 /// The user calls a batch mixes with an epoch operation, and how often.
 const BATCH_USER_CALLS: [(&str, u32); 8] = [

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use governance::gas::{GAS_FOR_EXECUTE, GAS_FOR_EXECUTE_WITH_WHITELIST};
 use governance::{ProposalState, VoteChoice};
-use localnet::{AccountId, Gas};
+use localnet::{AccountId, Gas, NearToken};
 use meta_common::actions::{
     RouterAction, RouterParameter, ValidatorWeight, MAX_META_PER_EPOCH, MAX_NETWORK_SHARE_BPS,
     MAX_VALIDATOR_SHARE_BPS, PROTOCOL_FEE_BPS, REBALANCE_MAX_MOVE_BPS, REBALANCE_THRESHOLD_BPS,
@@ -505,10 +505,18 @@ impl World {
                 None => return self.skip("no proposer"),
             },
         };
+        self.propose_as(&proposer, r).map(|_| ())
+    }
+
+    /// `proposer` proposes an action drawn from `r`, the outcome predicted;
+    /// returns the new proposal's id.
+    fn propose_as(&mut self, proposer: &AccountId, r: &mut Rng) -> Result<Option<u64>, Fail> {
+        let proposer = proposer.clone();
         self.ensure_account_near(&proposer);
         let a = self.plan_action(r);
         let rules = self.d.sys.dao_rules();
         let power = self.d.sys.meta_balance(&proposer);
+        let unlocked = power.saturating_sub(self.d.sys.meta_locked(&proposer));
         let supply: U128 = self
             .d
             .sys
@@ -522,6 +530,8 @@ impl World {
             Expect::refused("E_BELOW_THRESHOLD")
         } else if supply.0 < quorum {
             Expect::refused("E_QUORUM_UNREACHABLE")
+        } else if unlocked < rules.proposal_threshold.0 {
+            Expect::refused("E_PROPOSAL_BOND")
         } else {
             Expect::Ok
         };
@@ -539,6 +549,7 @@ impl World {
                     // Proposers vote for their proposals (from the next
                     // block: the snapshot is the block before creation).
                     self.vote(id, &proposer, VoteChoice::For)?;
+                    return Ok(Some(id));
                 }
                 None if wl => {
                     return Err(Fail::Expectation(format!(
@@ -549,7 +560,63 @@ impl World {
                 None => self.stats.proposal("refused by the whitelist".into()),
             }
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// The slot-filling attack: a holder proposes, then passes all its
+    /// META to a fresh account to propose again from there (the next
+    /// snapshot sees the META arrived), as a swarm of throwaway accounts
+    /// would to fill every slot with one threshold. The bond keeps the
+    /// META where it is: the whole balance cannot leave while the vote is
+    /// open (`E_META_LOCKED`), only the unlocked rest can, and the new
+    /// account proposes only if that rest reaches a threshold
+    /// (invariant 12 holds the proposals to their bonds).
+    pub(super) fn op_proposal_swarm(&mut self, r: &mut Rng) -> Done {
+        if self.throwaways >= super::attack::MAX_THROWAWAYS {
+            return self.skip("enough throwaway accounts");
+        }
+        let holders = self.meta_holders();
+        let Some(holder) = r.pick(&holders).cloned() else {
+            return self.skip("no META holder");
+        };
+        self.stats.attack("proposal swarm".to_string());
+        self.propose_as(&holder, r)?;
+        let k = self.throwaways;
+        self.throwaways += 1;
+        let name = format!("t{k}");
+        let t = self.d.sys.add_liquid_staker(&name, NearToken::from_near(1));
+        self.names.insert(t.id.clone(), name.clone());
+        let out = self.step(format!("{name} (throwaway) registers for META"), |sys| {
+            sys.meta_register(&t.id)
+        })?;
+        self.expect("storage_deposit (throwaway)", &Expect::Ok, &classify(&out))?;
+
+        let balance = self.d.sys.meta_balance(&holder);
+        let locked = self.d.sys.meta_locked(&holder);
+        let expect = if locked > 0 {
+            Expect::refused("E_META_LOCKED")
+        } else {
+            Expect::Ok
+        };
+        let label = format!("{holder} passes all its META to {name}");
+        let out = self.step(label, |sys| sys.meta_transfer(&holder, &t.id, balance))?;
+        let res = classify(&out);
+        self.expect("ft_transfer of META (all)", &expect, &res)?;
+        if !res.is_ok() {
+            let rest = balance - locked;
+            if rest == 0 {
+                return Ok(());
+            }
+            let label = format!("{holder} passes its unlocked META to {name}");
+            let out = self.step(label, |sys| sys.meta_transfer(&holder, &t.id, rest))?;
+            self.expect(
+                "ft_transfer of META (unlocked)",
+                &Expect::Ok,
+                &classify(&out),
+            )?;
+        }
+        self.dao.holders.insert(t.id.clone());
+        self.propose_as(&t.id, r).map(|_| ())
     }
 
     /// Tracked proposals in `state`.

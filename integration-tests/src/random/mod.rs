@@ -361,6 +361,7 @@ impl World {
             OpKind::Delegator => self.op_delegator(r),
             OpKind::PoolLoss => self.op_pool_loss(r),
             OpKind::LongPause => self.op_long_pause(r),
+            OpKind::ProposalSwarm => self.op_proposal_swarm(r),
         }
     }
 }

@@ -82,10 +82,13 @@ pub enum OpKind {
     Delegator,
     PoolLoss,
     LongPause,
+    // The DAO's slots filled by one threshold of META passed along
+    // throwaway accounts (`gov::op_proposal_swarm`).
+    ProposalSwarm,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 46] = [
+    pub const ALL: [OpKind; 47] = [
         OpKind::Deposit,
         OpKind::DepositAndStake,
         OpKind::Stake,
@@ -132,6 +135,7 @@ impl OpKind {
         OpKind::Delegator,
         OpKind::PoolLoss,
         OpKind::LongPause,
+        OpKind::ProposalSwarm,
     ];
 
     /// Operations by a user (not the keeper, governance, the chain or a
@@ -242,6 +246,7 @@ impl Mix {
             (Delegator, 3),
             (PoolLoss, 1),
             (LongPause, 1),
+            (ProposalSwarm, if dao { 2 } else { 0 }),
         ];
         let boost = |w: &mut Vec<(OpKind, u32)>, kinds: &[OpKind], factor: u32| {
             for (k, x) in w.iter_mut() {

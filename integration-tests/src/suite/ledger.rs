@@ -276,6 +276,13 @@ impl Ledger {
         // `rewards_synced`, in the same receipt.
         let mut seed_paid: Option<(u128, u128, String)> = None;
         for e in out.events() {
+            if &e.emitter == governance && e.event == "ft_transfer" {
+                for m in data_items(&e.data) {
+                    if let Some(id) = m["new_owner_id"].as_str().and_then(|s| s.parse().ok()) {
+                        self.meta_holders.insert(id);
+                    }
+                }
+            }
             if &e.emitter == governance && e.event == "ft_mint" {
                 for m in data_items(&e.data) {
                     self.meta_minted += amount(&m["amount"]);

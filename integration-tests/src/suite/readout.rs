@@ -41,6 +41,17 @@ pub struct MetaHolder {
     pub balance: u128,
     /// The newest checkpoint `(block, balance)`.
     pub last_checkpoint: Option<(u64, u128)>,
+    /// What its proposal bonds lock now (`get_locked_balance`).
+    pub locked: u128,
+}
+
+/// A proposal whose vote is open, and the bond it took.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenProposal {
+    pub id: u64,
+    pub proposer: AccountId,
+    /// The threshold in its rules: what `propose` locked.
+    pub bond: u128,
 }
 
 /// The core staking-pool views of one account, as a lockup reads them.
@@ -84,6 +95,9 @@ pub struct Snapshot {
     /// `get_total_supply_at(block - 1)`.
     pub meta_supply_prev_block: u128,
     pub meta_holders: BTreeMap<AccountId, MetaHolder>,
+    /// Every proposal whose vote is open (its proposer is a `meta_holders`
+    /// entry).
+    pub open_proposals: Vec<OpenProposal>,
 }
 
 impl Snapshot {
@@ -144,16 +158,22 @@ impl System {
             .collect();
         let block = self.net.block_height();
         let gov = self.governance.clone();
+        let open_proposals = self.open_proposals();
         let meta_holders = self
             .tracked_accounts()
             .into_iter()
             .chain(self.ledger.meta_holders.iter().cloned())
+            .chain(open_proposals.iter().map(|p| p.proposer.clone()))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .map(|id| {
                 let h = MetaHolder {
                     balance: amount(&self.view(&gov, "ft_balance_of", json!({"account_id": id}))),
                     last_checkpoint: self.last_checkpoint(&id),
+                    locked: amount(
+                        &self.view::<Value>(&gov, "get_locked_balance", json!({"account_id": id}))
+                            ["locked"],
+                    ),
                 };
                 (id, h)
             })
@@ -189,6 +209,34 @@ impl System {
                 json!({"block_height": block.saturating_sub(1)}),
             )),
             meta_holders,
+            open_proposals,
+        }
+    }
+
+    /// Every proposal whose vote is open, from the DAO's own list.
+    fn open_proposals(&self) -> Vec<OpenProposal> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        loop {
+            let page: Vec<governance::ProposalView> = self.view(
+                &self.governance,
+                "get_proposals",
+                json!({"from_index": from, "limit": PAGE}),
+            );
+            let n = page.len() as u64;
+            out.extend(
+                page.into_iter()
+                    .filter(|p| p.state == governance::ProposalState::Active)
+                    .map(|p| OpenProposal {
+                        id: p.id,
+                        proposer: p.proposer,
+                        bond: p.rules.proposal_threshold.0,
+                    }),
+            );
+            if n < PAGE {
+                return out;
+            }
+            from += PAGE;
         }
     }
 

@@ -11,6 +11,7 @@ use near_sdk::{testing_env, AccountId, Gas, NearToken, PromiseResult, VMContext}
 use crate::storage::STORAGE_DEPOSIT_MIN;
 use crate::{Governance, GovernanceConfig};
 
+mod bond;
 mod checkpoints;
 mod compaction;
 mod config;

@@ -11,7 +11,7 @@ fn the_minimum_covers_the_longest_account_and_its_allowance() {
     let bytes =
         account_record_bytes(&longest) + history_record_bytes(&longest, CHECKPOINT_ALLOWANCE);
     assert_eq!(bytes, registration_bytes(&longest));
-    assert_eq!(bytes, 646);
+    assert_eq!(bytes, 670);
     assert!(cost(bytes) <= min());
     assert_eq!(
         CHECKPOINT_ALLOWANCE,
