@@ -149,16 +149,17 @@ async function readAccount(node, router, config, id) {
   const who = { account_id: id };
   const snear = config.snear_account_id;
   const governance = config.governance_account_id;
-  const [details, staked, unstaked, available, snearBalance, meta, claimable] = await Promise.all([
+  const [details, staked, unstaked, available, snearBalance, meta, locked, claimable] = await Promise.all([
     node.view(router, "get_account_details", who),
     node.view(router, "get_account_staked_balance", who),
     node.view(router, "get_account_unstaked_balance", who),
     node.view(router, "is_account_unstaked_balance_available", who),
     node.view(snear, "ft_balance_of", who),
     node.view(governance, "ft_balance_of", who),
+    node.view(governance, "get_locked_balance", who),
     node.view(snear, "get_unclaimed_governance_tokens", who),
   ]);
-  return { id, details, staked, unstaked, available, snearBalance, meta, claimable };
+  return { id, details, staked, unstaked, available, snearBalance, meta, locked, claimable };
 }
 
 // ----- the page -----
@@ -275,6 +276,7 @@ function renderAccount(a) {
   show(section, "account_can_withdraw", a.available ? "yes" : "no");
   show(section, "account_snear", amount(a.snearBalance, "sNEAR"), a.snearBalance);
   show(section, "account_meta", amount(a.meta, "META"), a.meta);
+  show(section, "account_meta_locked", amount(a.locked.locked, "META"), a.locked.locked);
   show(section, "account_meta_claimable", amount(a.claimable, "META"), a.claimable);
 }
 

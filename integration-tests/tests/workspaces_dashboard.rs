@@ -330,6 +330,10 @@ async fn compare(suite: &Suite, alice: &Account, proposal: u64, dom: &str) -> an
         suite.meta_balance(alice.id()).await?,
         "META",
     )?;
+    let locked = suite
+        .view(suite.governance.id(), "get_locked_balance", who.clone())
+        .await?;
+    shown.amount("account_meta_locked", yocto(&locked["locked"]), "META")?;
     let claimable = suite
         .view(suite.snear.id(), "get_unclaimed_governance_tokens", who)
         .await?;
@@ -389,6 +393,22 @@ async fn the_dashboard_shows_what_the_views_say() -> anyhow::Result<()> {
         }
         attempt += 1;
     }
+
+    // The proposer's bond: its META locked until the vote ends.
+    let dom = browse(
+        &page_url(&suite, voter.id().as_str()),
+        &["--dump-dom".into()],
+    )?;
+    let locked = suite
+        .view(
+            suite.governance.id(),
+            "get_locked_balance",
+            json!({ "account_id": voter.id() }),
+        )
+        .await?;
+    let locked = yocto(&locked["locked"]);
+    ensure!(locked > 0, "the proposer's bond is not locked");
+    Shown::parse(&dom).amount("account_meta_locked", locked, "META")?;
 
     // A router that does not exist: the page says so instead of showing
     // zeros.

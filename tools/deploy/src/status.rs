@@ -180,7 +180,10 @@ pub async fn account(chain: &Chain, router: &AccountId, id: &AccountId) -> anyho
     let unclaimed = chain
         .view(&snear, "get_unclaimed_governance_tokens", who.clone())
         .await?;
-    let meta = chain.view(&governance, "ft_balance_of", who).await?;
+    let meta = chain
+        .view(&governance, "ft_balance_of", who.clone())
+        .await?;
+    let locked = chain.view(&governance, "get_locked_balance", who).await?;
     Ok(json!({
         "account_id": id,
         "router": {
@@ -194,7 +197,11 @@ pub async fn account(chain: &Chain, router: &AccountId, id: &AccountId) -> anyho
             "unstaked_balance_available": available,
         },
         "snear": { "balance": snear_balance, "meta_claimable": unclaimed },
-        "governance": { "meta_balance": meta },
+        "governance": {
+            "meta_balance": meta,
+            "meta_locked": locked["locked"],
+            "locked_until_epoch": locked["until_epoch"],
+        },
         "meta_claimable": details["governance_tokens_unclaimed"],
     }))
 }
@@ -317,7 +324,8 @@ pub fn render_account(a: &Value) -> String {
     let r = &a["router"];
     format!(
         "account {}\n  router: staked {}, unstaked {} (withdrawable from epoch {}, now {}), \
-         lockup {}\n  sNEAR: {}, META claimable {}\n  governance: {} held\n",
+         lockup {}\n  sNEAR: {}, META claimable {}\n  governance: {} held, {} locked by proposal \
+         bonds (until epoch {})\n",
         a["account_id"].as_str().unwrap_or("?"),
         near(&r["staked"]),
         near(&r["unstaked"]),
@@ -331,5 +339,7 @@ pub fn render_account(a: &Value) -> String {
         token(&a["snear"]["balance"], "sNEAR"),
         token(&a["meta_claimable"], "META"),
         token(&a["governance"]["meta_balance"], "META"),
+        token(&a["governance"]["meta_locked"], "META"),
+        a["governance"]["locked_until_epoch"],
     )
 }

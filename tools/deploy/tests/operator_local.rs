@@ -385,6 +385,13 @@ async fn deploy_stake_keep_two_keepers_and_status_on_the_node() {
         a["snear"]["meta_claimable"],
         view(&ids.snear, "get_unclaimed_governance_tokens", me.clone()).await
     );
+    assert_eq!(
+        a["governance"]["meta_balance"],
+        view(&ids.governance, "ft_balance_of", me.clone()).await
+    );
+    let locked = view(&ids.governance, "get_locked_balance", me.clone()).await;
+    assert_eq!(a["governance"]["meta_locked"], locked["locked"]);
+    assert_eq!(a["governance"]["locked_until_epoch"], locked["until_epoch"]);
     assert!(u128_of(&a["snear"]["balance"]) > 0);
     let text = ok(
         operator(&url, &home, &["status", "--account", staker.as_str()])
