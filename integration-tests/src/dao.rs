@@ -194,31 +194,25 @@ impl System {
     /// NEAR).
     pub fn meta_register(&mut self, who: &AccountId) -> ExecutionOutcome {
         let gov = self.governance.clone();
-        let bounds: Value = self.view(&gov, "storage_balance_bounds", json!({}));
-        let min: u128 = bounds["min"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let bounds: governance::StorageBalanceBounds =
+            self.view(&gov, "storage_balance_bounds", json!({}));
         self.dao_call(
             who,
             "storage_deposit",
             json!({}),
-            NearToken::from_yoctonear(min),
+            NearToken::from_yoctonear(bounds.min.0),
             DAO_CALL_GAS,
         )
     }
 
     /// The META `who`'s proposal bonds lock now (`get_locked_balance`).
     pub fn meta_locked(&self, who: &AccountId) -> u128 {
-        let v: Value = self.view(
+        let v: governance::LockedBalanceView = self.view(
             &self.governance,
             "get_locked_balance",
             json!({"account_id": who}),
         );
-        v["locked"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
+        v.locked.0
     }
 
     /// A META transfer between holders (one yoctoNEAR attached).

@@ -839,9 +839,11 @@ pub fn meta_is_backed(now: &Snapshot, ledger: &Ledger) -> Check {
 /// META locked across all accounts (each unit counted once) covers every
 /// open slot.
 pub fn proposal_bonds_are_held(now: &Snapshot) -> Check {
-    let mut owed: std::collections::BTreeMap<&AccountId, u128> = Default::default();
+    let mut owed: std::collections::BTreeMap<&AccountId, (u128, Vec<u64>)> = Default::default();
     for p in &now.open_proposals {
-        *owed.entry(&p.proposer).or_default() += p.bond;
+        let (bonds, ids) = owed.entry(&p.proposer).or_default();
+        *bonds += p.bond;
+        ids.push(p.id);
     }
     for (id, h) in &now.meta_holders {
         if h.locked > h.balance {
@@ -851,11 +853,11 @@ pub fn proposal_bonds_are_held(now: &Snapshot) -> Check {
             ));
         }
     }
-    for (id, bonds) in owed {
+    for (id, (bonds, proposals)) in owed {
         let locked = now.meta_holders.get(id).map_or(0, |h| h.locked);
         if locked < bonds {
             return Err(format!(
-                "{id}'s open proposals took {bonds} of bonds, it locks only {locked}"
+                "{id}'s open proposals {proposals:?} took {bonds} of bonds, it locks only {locked}"
             ));
         }
     }

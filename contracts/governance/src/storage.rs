@@ -51,10 +51,12 @@ fn id_len(account_id: &AccountId) -> u64 {
     4 + account_id.len() as u64
 }
 
-/// An `Account` record: prefix, key, three u128 (balance, storage
-/// balance, locked) and a u64 (the lock's end).
+/// An `Account`'s value: three u128 (balance, storage balance, locked) and
+/// a u64 (the lock's end).
+const ACCOUNT_VALUE_BYTES: u64 = 56;
+/// An `Account` record: prefix, key, value.
 pub fn account_record_bytes(account_id: &AccountId) -> u64 {
-    1 + id_len(account_id) + 56 + RECORD_OVERHEAD
+    1 + id_len(account_id) + ACCOUNT_VALUE_BYTES + RECORD_OVERHEAD
 }
 /// An account's history record holding `checkpoints` checkpoints: prefix,
 /// key, `exact_from`, the vector's length and 24 bytes (block and balance)
@@ -91,7 +93,7 @@ const MAX_ACCOUNT_ID_LEN: u64 = 64;
 pub const STORAGE_DEPOSIT_MIN: NearToken = GOVERNANCE_MINT_DEPOSIT;
 const _: () = {
     let id = 4 + MAX_ACCOUNT_ID_LEN;
-    let reserve = (1 + id + 56 + RECORD_OVERHEAD)
+    let reserve = (1 + id + ACCOUNT_VALUE_BYTES + RECORD_OVERHEAD)
         + (1 + id + 8 + 4 + 24 * CHECKPOINT_ALLOWANCE + RECORD_OVERHEAD);
     // 10^19 yoctoNEAR a byte, NEAR's storage price.
     assert!(reserve as u128 * 10_000_000_000_000_000_000 <= STORAGE_DEPOSIT_MIN.as_yoctonear());

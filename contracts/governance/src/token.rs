@@ -93,9 +93,10 @@ impl Governance {
 impl Governance {
     /// NEP-141 transfer. Caller: a holder, with exactly 1 yoctoNEAR attached.
     /// The receiver must be registered. META its open proposals' bonds lock
-    /// cannot be sent (`E_META_LOCKED`, `get_locked_balance`). Costs no storage: both accounts'
-    /// histories are bounded and pre-paid by their registrations, so a
-    /// holder registered at the minimum transfers any number of times.
+    /// cannot be sent (`E_META_LOCKED`, `get_locked_balance`). Costs no
+    /// storage: both accounts' histories are bounded and pre-paid by their
+    /// registrations, so a holder registered at the minimum transfers any
+    /// number of times.
     /// Gas: ~5 Tgas. Emits `ft_transfer`.
     #[payable]
     pub fn ft_transfer(&mut self, receiver_id: AccountId, amount: U128, memo: Option<String>) {

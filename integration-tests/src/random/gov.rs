@@ -603,7 +603,7 @@ impl World {
         let res = classify(&out);
         self.expect("ft_transfer of META (all)", &expect, &res)?;
         if !res.is_ok() {
-            let rest = balance - locked;
+            let rest = balance.saturating_sub(locked);
             if rest == 0 {
                 return Ok(());
             }

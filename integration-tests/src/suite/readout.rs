@@ -170,10 +170,7 @@ impl System {
                 let h = MetaHolder {
                     balance: amount(&self.view(&gov, "ft_balance_of", json!({"account_id": id}))),
                     last_checkpoint: self.last_checkpoint(&id),
-                    locked: amount(
-                        &self.view::<Value>(&gov, "get_locked_balance", json!({"account_id": id}))
-                            ["locked"],
-                    ),
+                    locked: self.meta_locked(&id),
                 };
                 (id, h)
             })

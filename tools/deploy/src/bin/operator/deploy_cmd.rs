@@ -70,20 +70,12 @@ pub(crate) async fn deploy_command(net: &NetOptions, o: DeployOptions) -> anyhow
             Some(local::master_key(&net.home)?)
         }
         (Network::Local, None) => local::master_key(&net.home).ok(),
-        (network, None) => {
+        (_, None) => {
             let master = o
                 .master
                 .as_ref()
                 .context("--master ACCOUNT is required on testnet and mainnet")?;
-            match deploy::find_key(
-                &chain,
-                &net.credentials,
-                network,
-                master,
-                net.keychain_wait(),
-            )
-            .await
-            {
+            match net.stored_key(&chain, master).await {
                 Ok(k) => Some(k),
                 Err(e) if o.dry_run => {
                     eprintln!("note: {e:#}; AddKey shows a placeholder key");

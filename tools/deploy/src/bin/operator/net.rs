@@ -55,8 +55,15 @@ impl NetOptions {
             .unwrap_or_else(|| self.network.default_rpc_url())
     }
 
-    pub(crate) fn keychain_wait(&self) -> Duration {
-        Duration::from_secs(self.keychain_timeout)
+    /// `account`'s key where near-cli-rs keeps it: the credentials
+    /// directory, then the OS keychain (`deploy::find_key`).
+    pub(crate) async fn stored_key(
+        &self,
+        chain: &Chain,
+        account: &AccountId,
+    ) -> anyhow::Result<Key> {
+        let wait = Duration::from_secs(self.keychain_timeout);
+        deploy::find_key(chain, &self.credentials, self.network, account, wait).await
     }
 
     pub(crate) fn chain(&self) -> anyhow::Result<Chain> {
@@ -65,8 +72,8 @@ impl NetOptions {
 
     /// The signing key of `account`: `file` if given; on local without
     /// either, or for the node's validator, the validator key; else the
-    /// credentials directory, then the OS keychain (`deploy::find_key`,
-    /// which asks `chain` for the account's keys).
+    /// credentials directory, then the OS keychain (`stored_key`, which
+    /// asks `chain` for the account's keys).
     pub(crate) async fn key(
         &self,
         chain: &Chain,
@@ -79,9 +86,7 @@ impl NetOptions {
             (None, Some(a), Network::Local) if local_master(&self.home).as_ref() == Some(a) => {
                 local::master_key(&self.home)?
             }
-            (None, Some(a), network) => {
-                deploy::find_key(chain, &self.credentials, network, a, self.keychain_wait()).await?
-            }
+            (None, Some(a), _) => self.stored_key(chain, a).await?,
             (None, None, _) => bail!("--account ACCOUNT is required on testnet and mainnet"),
         };
         if let Some(a) = account {
