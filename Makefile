@@ -14,7 +14,7 @@ test: build
 	scripts/run-tests.sh
 
 ## fuzz: randomized invariant runs, many more than `make test` runs
-##   (integration-tests/tests/invariant_runs.rs): RUNS=<n> seeds (default
+##   (integration-tests/tests/e2e/invariant_runs.rs): RUNS=<n> seeds (default
 ##   100) from SEED=<n> (default 1), STEPS=<n> operations each (default
 ##   400). Goes on past a failure; lists every failing seed at the end with
 ##   the command that replays it.
@@ -22,7 +22,7 @@ test: build
 fuzz: build
 	scripts/native-deps.sh
 	RUNS=$(or $(RUNS),100) STEPS=$(or $(STEPS),400) SEED=$(or $(SEED),1) \
-	    cargo test --locked -p integration-tests --test invariant_runs fuzz -- --ignored --nocapture
+	    cargo test --locked -p integration-tests --test e2e invariant_runs::fuzz -- --exact --ignored --nocapture
 
 ## demo: the main job on localnet, no setup: validators where a few hold
 ## most of the stake, the router with sNEAR, the DAO and META, stakers over
@@ -44,9 +44,9 @@ bench: build
 	cargo run --locked -q -p integration-tests --example figures
 	cargo bench --locked -p localnet
 	cargo bench --locked -p localnet --features node --bench node
-	cargo test --locked -q -p integration-tests --test 'workspaces_*' --no-run
+	cargo test --locked -q -p integration-tests --test e2e --no-run
 	start=$$(date +%s%N); \
-	cargo test --locked -q -p integration-tests --test 'workspaces_*' >/dev/null; \
+	cargo test --locked -q -p integration-tests --test e2e workspaces_ >/dev/null; \
 	echo "near-workspaces suite: $$(( ($$(date +%s%N) - start) / 1000000 )) ms wall"
 
 ## deploy: deploy and initialise the protocol (router, sNEAR, governance;

@@ -13,6 +13,10 @@ run() {
     cargo test --locked "$@" 2>&1 | tee -a "$log" || status=1
 }
 
+# The free disk, so a run that fills it says so in the log.
+disk() { echo "disk ($1): $(df -h . | awk 'NR == 2 {print $4 " free of " $2}')" | tee -a "$log"; }
+disk start
+
 scripts/native-deps.sh
 scripts/node-deps.sh
 scripts/browser-deps.sh
@@ -36,6 +40,7 @@ if [ -d contracts/test-pool ]; then
     fi
 fi
 
+disk end
 awk '/^test result:/ {
         for (i = 1; i <= NF; i++) {
             if ($(i+1) ~ /^passed/) p += $i

@@ -1,6 +1,6 @@
 // What a wallet does with the meta staking pool, written with near-api-js
 // (the library wallets are built on). docs/INTEGRATION.md quotes it, and
-// integration-tests/tests/workspaces_near_api_js.rs runs it against a
+// integration-tests/tests/e2e/workspaces_near_api_js.rs runs it against a
 // localnet node and checks every figure it prints against the contracts'
 // views, so the snippets in the docs are known to work.
 //

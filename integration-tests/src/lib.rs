@@ -1,12 +1,12 @@
 //! End-to-end tests of the protocol on a NEAR node.
 //!
 //! - `workspaces`: setup shared by the near-workspaces tests
-//!   (`tests/workspaces_*.rs`), which run on localnet's JSON-RPC node or on
+//!   (`tests/e2e/workspaces_*.rs`), which run on localnet's JSON-RPC node or on
 //!   a real near-sandbox (see the module and `README.md`).
 
 pub mod workspaces;
 
-// The router harness on the in-process chain (`tests/router_*.rs`):
+// The router harness on the in-process chain (`tests/e2e/router_*.rs`):
 // - `suite`: deploys the whole system on localnet (whitelist, validator
 //   pools, sNEAR, governance, the seeded router) and drives it: stakers
 //   (liquid, lockup-named, lockup contracts), fault switches, epochs, and the
@@ -20,7 +20,7 @@ pub mod keeper;
 pub mod owed;
 pub mod suite;
 
-// The DAO on the same chain (`tests/governance_*.rs`): voters who earned
+// The DAO on the same chain (`tests/e2e/governance_*.rs`): voters who earned
 // META by staking and claimed it, proposals through their whole cycle.
 pub mod dao;
 
@@ -28,7 +28,7 @@ pub mod dao;
 // whole system over many epochs, printed epoch by epoch and charted.
 pub mod demo;
 
-// Randomized invariant runs (`tests/invariant_runs.rs`): seeded random
+// Randomized invariant runs (`tests/e2e/invariant_runs.rs`): seeded random
 // scenarios on the whole system, every invariant after each step.
 pub mod random;
 

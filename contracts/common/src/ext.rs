@@ -148,5 +148,5 @@ pub const MAX_TRANSACTION_GAS: Gas = Gas::from_tgas(300);
 pub const GAS_FOR_ROUTER_ACTION: Gas = Gas::from_tgas(40);
 /// Gas governance attaches to `guardian_pause_staking`: bookkeeping only,
 /// one state write and an event, no cross-contract call (measured on
-/// localnet: 1.8 Tgas burnt, `integration-tests/tests/router_pause.rs`).
+/// localnet: 1.8 Tgas burnt, `integration-tests/tests/e2e/router_pause.rs`).
 pub const GAS_FOR_ROUTER_PAUSE: Gas = Gas::from_tgas(10);

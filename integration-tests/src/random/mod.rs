@@ -107,8 +107,8 @@ impl RunSpec {
             " SNEAR_FAULTS=0"
         };
         format!(
-            "SEED={} STEPS={}{only}{wind}{snear} cargo test -p integration-tests --test invariant_runs \
-             replay -- --nocapture",
+            "SEED={} STEPS={}{only}{wind}{snear} cargo test -p integration-tests --test e2e \
+             invariant_runs::replay -- --exact --nocapture",
             self.seed, self.steps
         )
     }

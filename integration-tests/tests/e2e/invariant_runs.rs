@@ -17,7 +17,7 @@
 //! label, what broke, the last steps and the command that replays it:
 //!
 //! ```text
-//! SEED=<n> STEPS=<m> cargo test -p integration-tests --test invariant_runs replay -- --nocapture
+//! SEED=<n> STEPS=<m> cargo test -p integration-tests --test e2e invariant_runs::replay -- --exact --nocapture
 //! ```
 //!
 //! `replay` prints every step (`TRACE=0` to silence). `OPS=3,17,42` runs only
