@@ -35,11 +35,7 @@ pub(crate) fn lookup(t: &Chain, who: Option<&AccountId>, h: u64) -> Option<u128>
     match r {
         Ok(v) => Some(v),
         Err(e) => {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
+            let msg = panic_message(e);
             assert!(msg.contains("E_HISTORY_COMPACTED"), "{msg}");
             None
         }

@@ -25,14 +25,6 @@ fn longest() -> AccountId {
     acc(&"w".repeat(64))
 }
 
-/// The message of a caught panic.
-fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
-
 /// A deterministic pseudo-random sequence.
 struct Rng(u64);
 

@@ -749,11 +749,7 @@ fn tokens_moved_after_the_snapshot_do_not_count() {
     );
     t.next_block();
     t.at(&erin(), 0);
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        t.c.vote(id, VoteChoice::Against);
-    }));
-    let err = r.unwrap_err();
-    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    let msg = panics(|| t.c.vote(id, VoteChoice::Against));
     assert!(msg.contains("E_NO_VOTING_POWER"), "{msg}");
     assert_eq!(t.c.get_proposal(id).unwrap().against_votes.0, 0);
 }

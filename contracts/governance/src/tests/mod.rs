@@ -21,6 +21,23 @@ mod storage;
 mod token;
 mod upgrade;
 
+/// The message of a caught panic (near-sdk's mocked `panic_str` panics
+/// with a `String`, a plain `panic!` with a `&str`).
+pub(crate) fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// Runs `f` expecting a panic; returns its message.
+pub(crate) fn panics<T>(f: impl FnOnce() -> T) -> String {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(_) => panic!("expected a refusal, the call succeeded"),
+        Err(e) => panic_message(e),
+    }
+}
+
 pub(crate) fn acc(s: &str) -> AccountId {
     s.parse().unwrap()
 }

@@ -9,7 +9,6 @@
 //! a refused call's writes as the runtime does.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::dao::{as_callback, cfg, dave, propose, queued, setup, state, vote};
 use super::*;
@@ -119,21 +118,6 @@ fn install(ctx: VMContext, storage: HashMap<Vec<u8>, Vec<u8>>) {
         Default::default(),
         None,
     ));
-}
-
-fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
-
-/// Runs `f` expecting a panic; returns its message.
-fn panics(f: impl FnOnce()) -> String {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(()) => panic!("expected a refusal, the call succeeded"),
-        Err(e) => panic_text(e),
-    }
 }
 
 fn assert_refused(code: &str, f: impl FnOnce()) {
